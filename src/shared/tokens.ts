@@ -1,0 +1,128 @@
+/**
+ * Signed identity tokens (JWT, EdDSA over Ed25519). The service holds only
+ * the public key and verifies; whoever holds the private key (an operator,
+ * or `secretsctl` in dev mode) issues. An agent token names exactly one
+ * algorithm; an admin token names the algorithms it may manage, or `*`.
+ */
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import { SecretsError } from "./errors.js";
+import { checkAlgorithm } from "./names.js";
+import type { Redacted } from "./redacted.js";
+
+/** Issuer and audience of every token, so tokens of other systems fail. */
+export const TOKEN_ISSUER = "algorithm-secrets";
+export const TOKEN_AUDIENCE = "algorithm-secrets";
+
+/** The signature algorithm; Ed25519 keys are small and verify fast. */
+export const TOKEN_ALGORITHM = "EdDSA";
+
+/** Admin token scope that covers every algorithm. */
+export const ALL_ALGORITHMS = "*";
+
+const claimsSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("agent"), algorithm: z.string() }),
+  z.object({
+    kind: z.literal("admin"),
+    algorithms: z.array(z.string()).min(1),
+  }),
+]);
+
+export type Identity =
+  | { kind: "agent"; algorithm: string; subject: string }
+  | { kind: "admin"; algorithms: readonly string[]; subject: string };
+
+export interface IssueTokenOptions {
+  signingKey: KeyObject;
+  identity: Identity;
+  ttlMs: number;
+  nowMs?: number;
+}
+
+/** A signed token for `identity`, valid for `ttlMs`. */
+export async function issueToken(options: IssueTokenOptions): Promise<string> {
+  const { identity } = options;
+  const claims =
+    identity.kind === "agent"
+      ? { kind: "agent", algorithm: identity.algorithm }
+      : { kind: "admin", algorithms: [...identity.algorithms] };
+  const nowSeconds = Math.floor((options.nowMs ?? Date.now()) / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: "JWT" })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setSubject(identity.subject)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + Math.ceil(options.ttlMs / 1000))
+    .sign(options.signingKey);
+}
+
+/**
+ * The identity a token proves. Any failure is UNAUTHENTICATED with a
+ * message that says what kind of failure, never what the token held.
+ */
+export async function verifyToken(
+  token: Redacted<string>,
+  verifyKey: KeyObject,
+): Promise<Identity> {
+  let payload: Record<string, unknown>;
+  try {
+    const verified = await jwtVerify(token.reveal(), verifyKey, {
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      algorithms: [TOKEN_ALGORITHM],
+      requiredClaims: ["exp", "sub"],
+    });
+    payload = verified.payload;
+  } catch (error) {
+    throw new SecretsError("UNAUTHENTICATED", describeTokenFailure(error));
+  }
+  return identityFromClaims(payload);
+}
+
+function identityFromClaims(payload: Record<string, unknown>): Identity {
+  const parsed = claimsSchema.safeParse(payload);
+  if (!parsed.success) {
+    throw new SecretsError("UNAUTHENTICATED", "token: claims are malformed");
+  }
+  const subject = String(payload.sub);
+  const claims = parsed.data;
+  if (claims.kind === "agent") {
+    checkAlgorithm(claims.algorithm, "token.algorithm");
+    return { kind: "agent", algorithm: claims.algorithm, subject };
+  }
+  for (const algorithm of claims.algorithms) {
+    if (algorithm !== ALL_ALGORITHMS) {
+      checkAlgorithm(algorithm, "token.algorithms");
+    }
+  }
+  return { kind: "admin", algorithms: claims.algorithms, subject };
+}
+
+function describeTokenFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "token: expired";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return "token: signature does not verify";
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return `token: claim "${error.claim}" is not acceptable`;
+  }
+  return "token: malformed or not signed by this service's key";
+}
+
+/** The public half of a private key, or the key itself if already public. */
+export function toVerifyKey(key: KeyObject): KeyObject {
+  return key.type === "private" ? createPublicKey(key) : key;
+}
+
+/** True when an admin identity may manage `algorithm`. */
+export function adminCovers(
+  identity: Extract<Identity, { kind: "admin" }>,
+  algorithm: string,
+): boolean {
+  return (
+    identity.algorithms.includes(ALL_ALGORITHMS) ||
+    identity.algorithms.includes(algorithm)
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * The key-encryption keys (KEKs): a JSON file `{active, keys: {id: base64}}`
+ * with mode 0600. The active key wraps new data keys; every listed key
+ * still unwraps, so a rotation never strands a value.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { z } from "zod";
+import { SecretsError } from "../../shared/errors.js";
+
+/** Bytes in an AES-256 key. */
+export const KEY_BYTES = 32;
+
+const keyringFileSchema = z.object({
+  active: z.string().min(1),
+  keys: z.record(z.string(), z.string()),
+});
+
+/** One key-encryption key: its id and its bytes. */
+export interface Kek {
+  id: string;
+  key: Buffer;
+}
+
+/**
+ * The KEK file, loaded into memory. Reloads the file when asked for an id
+ * it does not know, so that `secrets-server rotate-kek` run as a separate
+ * process while the server runs takes effect without a restart.
+ */
+export class Keyring {
+  readonly path: string;
+  #active = "";
+  #keys = new Map<string, Buffer>();
+
+  private constructor(path: string) {
+    this.path = path;
+    this.#reload();
+  }
+
+  /** Loads `path`; FAILED_PRECONDITION naming the file when unusable. */
+  static open(path: string): Keyring {
+    return new Keyring(path);
+  }
+
+  /** Opens `path`, first creating it with one fresh key when missing. */
+  static openOrCreate(path: string): Keyring {
+    if (!existsSync(path)) {
+      const id = newKekId();
+      writeKeyringFile(path, id, new Map([[id, randomBytes(KEY_BYTES)]]));
+    }
+    return new Keyring(path);
+  }
+
+  /** The key that wraps new data keys. */
+  active(): Kek {
+    return { id: this.#active, key: this.#mustHave(this.#active) };
+  }
+
+  /** The key with `id`, reloading the file once if it is not known. */
+  keyFor(id: string): Buffer {
+    if (!this.#keys.has(id)) this.#reload();
+    return this.#mustHave(id);
+  }
+
+  /** Adds a fresh key, makes it active and saves the file; its id. */
+  rotate(): string {
+    this.#reload();
+    const id = newKekId();
+    const keys = new Map(this.#keys);
+    keys.set(id, randomBytes(KEY_BYTES));
+    writeKeyringFile(this.path, id, keys);
+    this.#reload();
+    return id;
+  }
+
+  #mustHave(id: string): Buffer {
+    const key = this.#keys.get(id);
+    if (!key) {
+      throw new SecretsError(
+        "INTERNAL",
+        `key-encryption key ${id} is not in ${this.path}`,
+      );
+    }
+    return key;
+  }
+
+  #reload(): void {
+    const parsed = parseKeyringFile(this.path);
+    this.#active = parsed.active;
+    this.#keys = parsed.keys;
+  }
+}
+
+function parseKeyringFile(path: string): {
+  active: string;
+  keys: Map<string, Buffer>;
+} {
+  const fail = (problem: string, cause?: unknown) =>
+    new SecretsError("FAILED_PRECONDITION", `kek-file: ${path} ${problem}`, {
+      field: "kek-file",
+      cause,
+    });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw fail("is missing or not JSON", error);
+  }
+  const parsed = keyringFileSchema.safeParse(raw);
+  if (!parsed.success) throw fail("is not {active, keys: {id: base64}}");
+  const keys = new Map<string, Buffer>();
+  for (const [id, encoded] of Object.entries(parsed.data.keys)) {
+    const key = Buffer.from(encoded, "base64");
+    if (key.length !== KEY_BYTES) throw fail(`key ${id} is not 32 bytes`);
+    keys.set(id, key);
+  }
+  if (!keys.has(parsed.data.active)) throw fail("names an absent active key");
+  return { active: parsed.data.active, keys };
+}
+
+/**
+ * Writes the file through a temporary name and a rename, so a reader in
+ * another process never sees half a keyring.
+ */
+function writeKeyringFile(
+  path: string,
+  active: string,
+  keys: Map<string, Buffer>,
+): void {
+  const body = {
+    active,
+    keys: Object.fromEntries(
+      [...keys].map(([id, key]) => [id, key.toString("base64")]),
+    ),
+  };
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(body, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
+
+/** A sortable, unique key id such as `kek-20250101T120000Z-1a2b3c4d`. */
+function newKekId(): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+/, "");
+  return `kek-${stamp}-${randomBytes(4).toString("hex")}`;
+}

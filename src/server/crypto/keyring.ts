@@ -9,6 +9,7 @@ import {
   existsSync,
   readFileSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { z } from "zod";
@@ -29,14 +30,16 @@ export interface Kek {
 }
 
 /**
- * The KEK file, loaded into memory. Reloads the file when asked for an id
- * it does not know, so that `secrets-server rotate-kek` run as a separate
- * process while the server runs takes effect without a restart.
+ * The KEK file, loaded into memory. Reloads the file when it changed on
+ * disk or when asked for an id it does not know, so that
+ * `secrets-server rotate-kek` run as a separate process while the server
+ * runs takes effect without a restart.
  */
 export class Keyring {
   readonly path: string;
   #active = "";
   #keys = new Map<string, Buffer>();
+  #loadedMtimeMs = -1;
 
   private constructor(path: string) {
     this.path = path;
@@ -59,6 +62,7 @@ export class Keyring {
 
   /** The key that wraps new data keys. */
   active(): Kek {
+    if (this.#fileMtimeMs() !== this.#loadedMtimeMs) this.#reload();
     return { id: this.#active, key: this.#mustHave(this.#active) };
   }
 
@@ -90,7 +94,16 @@ export class Keyring {
     return key;
   }
 
+  #fileMtimeMs(): number {
+    try {
+      return statSync(this.path).mtimeMs;
+    } catch {
+      return this.#loadedMtimeMs;
+    }
+  }
+
   #reload(): void {
+    this.#loadedMtimeMs = this.#fileMtimeMs();
     const parsed = parseKeyringFile(this.path);
     this.#active = parsed.active;
     this.#keys = parsed.keys;

@@ -1,0 +1,138 @@
+/**
+ * The settings of `secretsctl`: defaults, then environment variables, then
+ * flags (flags win), validated once and frozen. When no setting names a
+ * token, CA or signing key, the dev state folder's files are used if they
+ * exist, so the README walkthrough needs no flags after
+ * `secrets-server --dev`.
+ */
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import {
+  DEFAULT_ADDR,
+  DEV_STATE_DIR,
+  statePaths,
+} from "../shared/dev-state.js";
+import { parseDurationMs } from "../shared/durations.js";
+import { invalidArgument } from "../shared/errors.js";
+
+/** How long one call may take before it fails, as the flag spells it. */
+export const DEFAULT_TIMEOUT = "10s";
+
+/** Environment twins of the flags, by setting name. */
+export const ENV_TWINS = {
+  addr: "SECRETS_ADDR",
+  tokenFile: "SECRETS_TOKEN_FILE",
+  caFile: "SECRETS_CA_FILE",
+  insecurePlaintext: "SECRETS_INSECURE_PLAINTEXT",
+  stateDir: "SECRETS_STATE_DIR",
+  timeout: "SECRETSCTL_TIMEOUT",
+  signingKeyFile: "SECRETS_TOKEN_SIGNING_KEY_FILE",
+} as const;
+
+export type SettingName = keyof typeof ENV_TWINS;
+
+/** Flags as commander hands them over; absent when not given. */
+export type CliFlags = Partial<Record<SettingName, string | boolean>>;
+
+export interface CliConfig {
+  /** `host:port` of secrets-server; default 127.0.0.1:7443. */
+  readonly addr: string;
+  /** Token file; default the dev state folder's admin.token if present. */
+  readonly tokenFile: string | undefined;
+  /** CA bundle (PEM); default the dev state folder's ca.crt if present. */
+  readonly caFile: string | undefined;
+  /** Talk plaintext to an `--insecure-plaintext` server; default false. */
+  readonly isPlaintext: boolean;
+  /** State folder for dev fallbacks; default `.algorithm-secrets`. */
+  readonly stateDir: string;
+  /** Deadline of each call, in milliseconds; default 10 s. */
+  readonly timeoutMs: number;
+  /**
+   * Ed25519 private key (PEM) that signs tokens; default the dev state
+   * folder's token-signing.key if present.
+   */
+  readonly signingKeyFile: string | undefined;
+}
+
+const ADDR_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+const rawSchema = z.object({
+  addr: z.string().regex(ADDR_PATTERN, "must be HOST:PORT"),
+  tokenFile: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
+  insecurePlaintext: z.boolean(),
+  stateDir: z.string().min(1),
+  timeout: z.string(),
+  signingKeyFile: z.string().min(1).optional(),
+});
+
+/** The frozen config from `flags` over `env` over the defaults. */
+export function buildCliConfig(
+  flags: CliFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): CliConfig {
+  const raw = validate({
+    addr: pickString("addr", flags, env) ?? DEFAULT_ADDR,
+    tokenFile: pickString("tokenFile", flags, env),
+    caFile: pickString("caFile", flags, env),
+    insecurePlaintext: pickBoolean("insecurePlaintext", flags, env),
+    stateDir: pickString("stateDir", flags, env) ?? DEV_STATE_DIR,
+    timeout: pickString("timeout", flags, env) ?? DEFAULT_TIMEOUT,
+    signingKeyFile: pickString("signingKeyFile", flags, env),
+  });
+  const dev = statePaths(raw.stateDir);
+  const timeoutMs = parseDurationMs(raw.timeout, "timeout");
+  if (timeoutMs <= 0) throw invalidArgument("timeout", "must be above zero");
+  return Object.freeze({
+    addr: raw.addr,
+    tokenFile: raw.tokenFile ?? ifExists(dev.adminToken),
+    caFile: raw.insecurePlaintext
+      ? undefined
+      : (raw.caFile ?? ifExists(dev.caCert)),
+    isPlaintext: raw.insecurePlaintext,
+    stateDir: dev.dir,
+    timeoutMs,
+    signingKeyFile: raw.signingKeyFile ?? ifExists(dev.tokenSigningKey),
+  });
+}
+
+function validate(input: unknown): z.infer<typeof rawSchema> {
+  const parsed = rawSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const setting = String(issue?.path[0] ?? "config");
+  throw invalidArgument(toFlagName(setting), issue?.message ?? "invalid");
+}
+
+/** `tokenFile` → `token-file`, the way the flag is spelled. */
+function toFlagName(setting: string): string {
+  return setting.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function pickString(
+  name: SettingName,
+  flags: CliFlags,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const flag = flags[name];
+  if (typeof flag === "string") return flag;
+  const fromEnv = env[ENV_TWINS[name]];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+function pickBoolean(
+  name: SettingName,
+  flags: CliFlags,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (flags[name] === true) return true;
+  const fromEnv = env[ENV_TWINS[name]]?.toLowerCase();
+  if (fromEnv === undefined || fromEnv === "") return false;
+  if (["1", "true", "yes"].includes(fromEnv)) return true;
+  if (["0", "false", "no"].includes(fromEnv)) return false;
+  throw invalidArgument(ENV_TWINS[name], "must be true or false");
+}
+
+function ifExists(path: string): string | undefined {
+  return existsSync(path) ? path : undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * How a failure reaches the user: one line on standard error that names
+ * the problem, and an exit code that tells scripts which kind it was.
+ * Messages come from SecretsError, which never carries a value or token.
+ */
+import { type ErrorCode, SecretsError } from "../shared/errors.js";
+
+/** Exit codes of `secretsctl`, by kind of failure. */
+export const EXIT_CODES = {
+  /** Success. */
+  ok: 0,
+  /** Anything not listed below (server-side failure, unreadable file). */
+  failure: 1,
+  /** Bad command line or an argument the rules refuse. */
+  usage: 2,
+  /** The secret does not exist. */
+  notFound: 3,
+  /** The secret exists already. */
+  alreadyExists: 4,
+  /** The token is missing, invalid, expired or lacks the scope. */
+  denied: 5,
+  /** The server could not be reached or did not answer in time. */
+  unavailable: 6,
+} as const;
+
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  INVALID_ARGUMENT: EXIT_CODES.usage,
+  NOT_FOUND: EXIT_CODES.notFound,
+  ALREADY_EXISTS: EXIT_CODES.alreadyExists,
+  UNAUTHENTICATED: EXIT_CODES.denied,
+  PERMISSION_DENIED: EXIT_CODES.denied,
+  UNAVAILABLE: EXIT_CODES.unavailable,
+  DEADLINE_EXCEEDED: EXIT_CODES.unavailable,
+};
+
+/** The exit code for a failure with `code`. */
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_BY_CODE[code] ?? EXIT_CODES.failure;
+}
+
+export interface ErrorContext {
+  /** The server address, named when it cannot be reached. */
+  addr?: string | undefined;
+  /** The per-call deadline, named when it passes. */
+  timeoutMs?: number | undefined;
+}
+
+/** The one line to print for `error`, without the program prefix. */
+export function describeError(error: unknown, context: ErrorContext): string {
+  const safe = SecretsError.from(error);
+  const addr = context.addr ?? "the server";
+  if (safe.code === "UNAVAILABLE") {
+    const reason = transportReason(safe.message);
+    const hint = /certificate|self.signed|SSL|TLS/i.test(reason)
+      ? "is --ca-file the CA that signed the server's certificate?"
+      : "is secrets-server running?";
+    return `cannot reach ${addr} (UNAVAILABLE: ${reason}) — ${hint}`;
+  }
+  if (safe.code === "DEADLINE_EXCEEDED") {
+    return `no answer from ${addr} within ${context.timeoutMs ?? "?"} ms (DEADLINE_EXCEEDED)`;
+  }
+  if (safe.code === "UNAUTHENTICATED" || safe.code === "PERMISSION_DENIED") {
+    return `${oneLine(safe.message)} (${safe.code}; check --token-file)`;
+  }
+  return oneLine(safe.message);
+}
+
+/**
+ * The useful part of grpc-js's "No connection established. Last error:
+ * Error: connect ECONNREFUSED …. Resolution note: …" text.
+ */
+function transportReason(message: string): string {
+  const match =
+    /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(
+      oneLine(message),
+    );
+  return match?.[1] || oneLine(message);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,142 @@
+/**
+ * `secretsctl token create`: signs a token locally with the token signing
+ * key. The server holds only the public half, so issuing needs no call to
+ * it; whoever can read the signing key can issue tokens.
+ */
+import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
+import { parseDurationMs } from "../shared/durations.js";
+import { invalidArgument, SecretsError } from "../shared/errors.js";
+import { readPrivateKey } from "../shared/key-files.js";
+import { checkAlgorithm } from "../shared/names.js";
+import { ALL_ALGORITHMS, type Identity, issueToken } from "../shared/tokens.js";
+
+/** Default token lifetime, as the flag spells it: one working day. */
+export const DEFAULT_TOKEN_TTL = "24h";
+
+/** Longest lifetime accepted, in milliseconds (one year). */
+export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
+
+/** Word that stands for every algorithm in `--admin --algorithm all`. */
+const ALL_WORD = "all";
+
+/** Mode of a token file written with `--out`: owner read and write only. */
+const TOKEN_FILE_MODE = 0o600;
+
+export interface TokenCreateArgs {
+  /** `--algorithm` values in order; one for an agent token. */
+  algorithms: string[];
+  isAdmin: boolean;
+  ttl: string;
+  subject: string;
+  /** Resolved signing key path; absent when no setting or dev file names one. */
+  signingKeyFile: string | undefined;
+  /** Write here (mode 0600) instead of standard output. */
+  outFile?: string | undefined;
+}
+
+export interface TokenCreateResult {
+  /** Text for standard output: the token itself, or a confirmation. */
+  output: string;
+}
+
+/** Issues the token `args` describe. */
+export async function createToken(
+  args: TokenCreateArgs,
+): Promise<TokenCreateResult> {
+  const identity = identityFor(args);
+  const ttlMs = parseDurationMs(args.ttl, "ttl");
+  if (ttlMs < 1000 || ttlMs > MAX_TOKEN_TTL_MS) {
+    throw invalidArgument("ttl", "must be between 1s and 365d");
+  }
+  const signingKey = readPrivateKey(
+    requireSigningKeyFile(args.signingKeyFile),
+    "signing-key-file",
+  );
+
+  const token = await issueToken({ signingKey, identity, ttlMs });
+  if (!args.outFile) return { output: token };
+  writeTokenFile(args.outFile, token);
+  return { output: `wrote ${describe(identity)} to ${args.outFile}` };
+}
+
+function identityFor(args: TokenCreateArgs): Identity {
+  if (args.subject.trim() === "") {
+    throw invalidArgument("subject", "must not be empty");
+  }
+  if (!args.isAdmin) {
+    const [algorithm, ...rest] = args.algorithms;
+    if (algorithm === undefined || rest.length > 0) {
+      throw invalidArgument(
+        "algorithm",
+        "an agent token names exactly one --algorithm OWNER/NAME",
+      );
+    }
+    checkAlgorithm(algorithm);
+    return { kind: "agent", algorithm, subject: args.subject };
+  }
+  return {
+    kind: "admin",
+    algorithms: adminScope(args.algorithms),
+    subject: args.subject,
+  };
+}
+
+function adminScope(algorithms: string[]): string[] {
+  if (algorithms.length === 0) {
+    throw invalidArgument(
+      "algorithm",
+      "name the algorithms an admin token may manage with --algorithm, " +
+        "or --algorithm all",
+    );
+  }
+  if (algorithms.includes(ALL_WORD)) return [ALL_ALGORITHMS];
+  for (const algorithm of algorithms) checkAlgorithm(algorithm);
+  return [...new Set(algorithms)];
+}
+
+function requireSigningKeyFile(path: string | undefined): string {
+  if (path) return path;
+  throw new SecretsError(
+    "FAILED_PRECONDITION",
+    "signing-key-file: no token signing key; pass --signing-key-file or " +
+      "set SECRETS_TOKEN_SIGNING_KEY_FILE",
+    { field: "signing-key-file" },
+  );
+}
+
+/**
+ * Writes with mode 0600, and sets the mode again in case the file already
+ * existed with a looser one.
+ */
+function writeTokenFile(path: string, token: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "w", TOKEN_FILE_MODE);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unwritable";
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `out: cannot write ${path} (${reason})`,
+      {
+        field: "out",
+        cause: error,
+      },
+    );
+  }
+  try {
+    fchmodSync(fd, TOKEN_FILE_MODE);
+    writeSync(fd, `${token}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describe(identity: Identity): string {
+  if (identity.kind === "agent") {
+    return `agent token for ${identity.algorithm}`;
+  }
+  const scope = identity.algorithms.includes(ALL_ALGORITHMS)
+    ? "all algorithms"
+    : identity.algorithms.join(", ");
+  return `admin token for ${scope}`;
+}

@@ -8,11 +8,13 @@ import { SecretsError } from "../../shared/errors.js";
 import { ENV_NAME_PATTERN } from "../../shared/names.js";
 import type { Dialect } from "./dialect.js";
 
+/** One secret as the snapshot holds it. */
 export interface EnvEntrySource {
   envName: string;
   value: string;
 }
 
+/** What {@link renderEnvFile} needs. */
 export interface RenderOptions {
   dialect: Dialect;
   algorithm: string;
@@ -22,11 +24,17 @@ export interface RenderOptions {
   isSkippingUnrepresentable: boolean;
 }
 
+/** The file's text and the names left out of it. */
 export interface RenderedEnvFile {
   content: string;
   skippedNames: string[];
 }
 
+/**
+ * Renders `secrets` sorted by name. Throws FAILED_PRECONDITION with
+ * `field` set to the variable's name for the first value the dialect
+ * cannot carry, unless `isSkippingUnrepresentable` is set.
+ */
 export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
   const entries: Array<readonly [string, string]> = [];
   const skippedNames: string[] = [];
@@ -35,9 +43,7 @@ export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
   );
 
   for (const { envName, value } of sorted) {
-    const reason = ENV_NAME_PATTERN.test(envName)
-      ? options.dialect.refusalReason(value)
-      : "the name is not a portable environment variable name";
+    const reason = refusalReason(options.dialect, envName, value);
     if (reason === undefined) {
       entries.push([envName, value]);
       continue;
@@ -61,4 +67,23 @@ export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
     content: options.dialect.renderFile(header, entries),
     skippedNames,
   };
+}
+
+/** Lone UTF-16 surrogates: text that has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+// Checks shared by every dialect come first, so a dialect only judges
+// UTF-8 text without NUL under a portable name.
+function refusalReason(
+  dialect: Dialect,
+  envName: string,
+  value: string,
+): string | undefined {
+  if (!ENV_NAME_PATTERN.test(envName)) {
+    return "the name is not a portable environment variable name";
+  }
+  if (value.includes("\0") || LONE_SURROGATE.test(value)) {
+    return "it is not UTF-8 text without NUL";
+  }
+  return dialect.refusalReason(value);
 }

@@ -1,40 +1,31 @@
 /**
- * The `sh` dialect: `export NAME='value'` for any POSIX shell. Inside
- * single quotes a shell takes every byte literally, so only `'` itself
- * needs care: it closes the quote, adds an escaped quote and reopens
- * (`'\''`). Sourcing the file therefore never expands or runs anything.
+ * The `sh` dialect: `export NAME='value'` for any POSIX shell (bash, dash,
+ * busybox sh, zsh in sh emulation, mksh). Inside single quotes a shell
+ * takes every byte literally, including line feeds and carriage returns,
+ * so only `'` itself needs care: it closes the quote, adds an escaped
+ * quote and reopens (`'\''`). Sourcing the file therefore never expands or
+ * runs anything: `$(…)`, backticks and `'; cmd; '` stay text.
  */
-import type { Dialect, EnvFileHeader } from "./dialect.js";
+import type { Dialect } from "./dialect.js";
+import { headerLines, joinLines } from "./header-lines.js";
 
 export const shDialect: Dialect = {
   name: "sh",
 
-  // Any UTF-8 text without NUL survives single quotes, and NUL never
-  // reaches us: the service refuses it.
+  // Any UTF-8 text without NUL survives single quotes; renderEnvFile has
+  // already refused NUL and text that is not UTF-8.
   refusalReason: () => undefined,
 
   renderFile(header, entries) {
-    const lines = headerLines(header, "#");
+    const lines = headerLines(header);
     for (const [name, value] of entries) {
       lines.push(`export ${name}=${quoteForShell(value)}`);
     }
-    return `${lines.join("\n")}\n`;
+    return joinLines(lines);
   },
 };
 
-/** `value` in POSIX single quotes. */
+/** `value` in POSIX single quotes, `'` written as `'\''`. */
 export function quoteForShell(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The header comment lines shared by the line-oriented dialects. */
-export function headerLines(header: EnvFileHeader, marker: string): string[] {
-  const lines = [
-    `${marker} Written by secrets-agent. Do not edit: changes are replaced.`,
-    `${marker} algorithm=${header.algorithm} revision=${header.revision}`,
-  ];
-  if (header.skippedNames.length > 0) {
-    lines.push(`${marker} skipped=${header.skippedNames.join(",")}`);
-  }
-  return lines;
 }

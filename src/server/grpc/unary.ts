@@ -1,0 +1,58 @@
+/**
+ * Wraps an async handler as a grpc-js unary handler: the one place where
+ * errors become gRPC statuses, and where each call is logged by method
+ * and outcome (never by request content).
+ */
+import type {
+  handleUnaryCall,
+  ServerUnaryCall,
+  sendUnaryData,
+} from "@grpc/grpc-js";
+import { SecretsError } from "../../shared/errors.js";
+import { toGrpcError } from "../../shared/grpc-status.js";
+import type { Logger } from "../../shared/logger.js";
+
+/** An async unary handler that throws SecretsError to refuse. */
+export type AsyncUnary<Request, Response> = (
+  call: ServerUnaryCall<Request, Response>,
+) => Promise<Response>;
+
+/** `handler` as grpc-js wants it, logging `method` at debug level. */
+export function unaryHandler<Request, Response>(
+  logger: Logger,
+  method: string,
+  handler: AsyncUnary<Request, Response>,
+): handleUnaryCall<Request, Response> {
+  return (call, callback: sendUnaryData<Response>) => {
+    const startedMs = Date.now();
+    handler(call).then(
+      (response) => {
+        logger.debug({ method, durationMs: Date.now() - startedMs }, "call");
+        callback(null, response);
+      },
+      (error: unknown) => {
+        logCallError(logger, method, error);
+        callback(toGrpcError(error));
+      },
+    );
+  };
+}
+
+/**
+ * Logs a refused or failed call. Refusals are the caller's problem and go
+ * to debug; INTERNAL is ours and goes to error with its cause's class.
+ */
+export function logCallError(
+  logger: Logger,
+  method: string,
+  error: unknown,
+): void {
+  const safe = SecretsError.from(error);
+  const fields = { method, code: safe.code, field: safe.field };
+  if (safe.code === "INTERNAL") {
+    const causeName = (safe.cause as Error | undefined)?.name;
+    logger.error({ ...fields, reason: safe.message, causeName }, "call failed");
+  } else {
+    logger.debug(fields, "call refused");
+  }
+}

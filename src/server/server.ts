@@ -1,0 +1,190 @@
+/**
+ * Assembles and runs the secrets service: keyring, store, watch hub,
+ * authentication, the two gRPC services plus health, on one port.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import {
+  ADMIN_SERVICE,
+  DELIVERY_SERVICE,
+  loadContract,
+} from "../shared/contract.js";
+import { SecretsError } from "../shared/errors.js";
+import { readSettingFile, readVerifyKey } from "../shared/key-files.js";
+import type { Logger } from "../shared/logger.js";
+import { Authenticator } from "./auth.js";
+import { Keyring } from "./crypto/keyring.js";
+import { adminService } from "./grpc/admin-service.js";
+import { deliveryService } from "./grpc/delivery-service.js";
+import { SnapshotCache } from "./snapshot-cache.js";
+import { SecretStore } from "./store/secret-store.js";
+import { WatchHub } from "./watch-hub.js";
+
+/**
+ * Keepalive settings. The server pings an idle connection every minute so
+ * dead peers are noticed; grpc-js servers do not police client pings, so
+ * an agent may ping as often as every 10 s (the minimum we promise).
+ */
+export const SERVER_CHANNEL_OPTIONS = {
+  "grpc.keepalive_time_ms": 60_000,
+  "grpc.keepalive_timeout_ms": 20_000,
+  "grpc.keepalive_permit_without_calls": 1,
+  "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+} as const;
+
+/** Default time a graceful stop waits for calls, in milliseconds. */
+export const DEFAULT_DRAIN_MS = 5_000;
+
+/** TLS files; `clientCaFile` turns on client certificate checks. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+}
+
+export interface StartServerOptions {
+  /** `host:port` to bind; port 0 picks a free port. */
+  listen: string;
+  databasePath: string;
+  kekFile: string;
+  /** PEM public (or private) Ed25519 key that verifies tokens. */
+  tokenKeyFile: string;
+  /** TLS files, or `"plaintext"` for `--insecure-plaintext`. */
+  tls: TlsFiles | "plaintext";
+  /** Idle time between watch heartbeats, ms; default 20000. */
+  heartbeatMs?: number;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  /** `host:port` actually bound (the real port when 0 was asked). */
+  addr: string;
+  store: SecretStore;
+  /** Drains calls for up to `drainMs`, then forces; closes the store. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+/** Starts the service and resolves once it listens. */
+export async function startServer(
+  options: StartServerOptions,
+): Promise<RunningServer> {
+  const logger = options.logger.child({ component: "server" });
+  const credentials = makeCredentials(options.tls);
+  const auth = new Authenticator(
+    readVerifyKey(options.tokenKeyFile, "token-key-file"),
+  );
+  const hub = new WatchHub();
+  const store = new SecretStore({
+    databasePath: options.databasePath,
+    keyring: Keyring.open(options.kekFile),
+    onCommit: (algorithm, revision) => hub.publish(algorithm, revision),
+  });
+  const snapshots = new SnapshotCache(store);
+  const health = new HealthImplementation({
+    "": "SERVING",
+    [DELIVERY_SERVICE]: "SERVING",
+    [ADMIN_SERVICE]: "SERVING",
+  });
+
+  const server = new Server(SERVER_CHANNEL_OPTIONS);
+  const contract = loadContract();
+  server.addService(
+    contract.delivery,
+    deliveryService({
+      snapshots,
+      hub,
+      auth,
+      logger: options.logger,
+      heartbeatMs: options.heartbeatMs,
+    }),
+  );
+  server.addService(
+    contract.admin,
+    adminService({ store, auth, logger: options.logger }),
+  );
+  health.addToServer(server);
+
+  let port: number;
+  try {
+    port = await bind(server, options.listen, credentials);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const addr = `${hostOf(options.listen)}:${port}`;
+  logger.info(
+    {
+      addr,
+      isTls: options.tls !== "plaintext",
+      heartbeatMs: options.heartbeatMs,
+    },
+    "listening",
+  );
+
+  const stop = async (drainMs = DEFAULT_DRAIN_MS) => {
+    health.setStatus("", "NOT_SERVING");
+    hub.closeAll();
+    await shutDown(server, drainMs);
+    snapshots.clear();
+    store.close();
+    logger.info({ addr }, "stopped");
+  };
+  return { addr, store, stop };
+}
+
+function makeCredentials(tls: TlsFiles | "plaintext"): ServerCredentials {
+  if (tls === "plaintext") return ServerCredentials.createInsecure();
+  const clientCa = tls.clientCaFile
+    ? readSettingFile(tls.clientCaFile, "tls-client-ca")
+    : null;
+  return ServerCredentials.createSsl(
+    clientCa,
+    [
+      {
+        cert_chain: readSettingFile(tls.certFile, "tls-cert"),
+        private_key: readSettingFile(tls.keyFile, "tls-key"),
+      },
+    ],
+    clientCa !== null,
+  );
+}
+
+function bind(
+  server: Server,
+  listen: string,
+  credentials: ServerCredentials,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(listen, credentials, (error, port) => {
+      if (error) {
+        reject(
+          new SecretsError("UNAVAILABLE", `listen: cannot bind ${listen}`, {
+            field: "listen",
+            cause: error,
+          }),
+        );
+      } else {
+        resolve(port);
+      }
+    });
+  });
+}
+
+/** Graceful shutdown with a deadline, then a forced one. */
+function shutDown(server: Server, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, drainMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The host part of `host:port` (brackets kept for IPv6). */
+function hostOf(listen: string): string {
+  return listen.slice(0, listen.lastIndexOf(":"));
+}

@@ -1,0 +1,65 @@
+/**
+ * In-process fan-out of commits to watch streams: each subscriber hears
+ * only about its own algorithm, right after the store commits.
+ */
+
+/** Called with the algorithm's new revision after each commit. */
+export type ChangeListener = (revision: number) => void;
+
+interface Subscriber {
+  onChange: ChangeListener;
+  onClose: () => void;
+}
+
+/**
+ * Subscribers per algorithm. The server publishes from the store's commit
+ * hook and closes every subscriber on shutdown so streams end cleanly.
+ */
+export class WatchHub {
+  readonly #byAlgorithm = new Map<string, Set<Subscriber>>();
+
+  /**
+   * Adds a subscriber for `algorithm`; `onClose` runs when the hub shuts
+   * down. Returns the function that removes it.
+   */
+  subscribe(
+    algorithm: string,
+    onChange: ChangeListener,
+    onClose: () => void,
+  ): () => void {
+    const subscriber = { onChange, onClose };
+    let subscribers = this.#byAlgorithm.get(algorithm);
+    if (!subscribers) {
+      subscribers = new Set();
+      this.#byAlgorithm.set(algorithm, subscribers);
+    }
+    subscribers.add(subscriber);
+    return () => {
+      subscribers.delete(subscriber);
+      if (subscribers.size === 0) this.#byAlgorithm.delete(algorithm);
+    };
+  }
+
+  /** Tells `algorithm`'s subscribers about `revision`. */
+  publish(algorithm: string, revision: number): void {
+    const subscribers = this.#byAlgorithm.get(algorithm);
+    if (!subscribers) return;
+    for (const subscriber of [...subscribers]) subscriber.onChange(revision);
+  }
+
+  /** Number of open subscriptions, across algorithms. */
+  size(): number {
+    let count = 0;
+    for (const subscribers of this.#byAlgorithm.values()) {
+      count += subscribers.size;
+    }
+    return count;
+  }
+
+  /** Closes every subscriber (server shutdown). */
+  closeAll(): void {
+    const all = [...this.#byAlgorithm.values()].flatMap((set) => [...set]);
+    this.#byAlgorithm.clear();
+    for (const subscriber of all) subscriber.onClose();
+  }
+}

@@ -40,7 +40,11 @@ export async function startInProcess(
   const logger = createLogger({
     name: "secrets-server",
     level: "trace",
-    destination: { write: (line: string) => void (output += line) },
+    destination: {
+      write: (line: string) => {
+        output += line;
+      },
+    },
   });
   const launch = () =>
     startServer({

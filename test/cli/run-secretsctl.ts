@@ -1,0 +1,52 @@
+/**
+ * Runs the built `secretsctl` binary as a real process, for tests that
+ * check exactly what a user sees: exit code, stdout and stderr.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { packageRoot } from "../../src/shared/package-root.js";
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Bytes for standard input; closed at once when absent. */
+  stdin?: Buffer | string;
+  /** Working folder; the dev state fallback is relative to it. */
+  cwd?: string;
+  /** Environment beyond PATH; no SECRETS_* variable leaks in otherwise. */
+  env?: Record<string, string>;
+}
+
+/** Path of the built CLI binary. */
+export function cliBinPath(): string {
+  return join(packageRoot(), "dist/src/bin/secretsctl.js");
+}
+
+/** Runs `secretsctl args…` and resolves with what it did. */
+export function runSecretsctl(
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [cliBinPath(), ...args], {
+    cwd: options.cwd ?? packageRoot(),
+    env: { PATH: process.env.PATH ?? "", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  child.stdin.end(options.stdin ?? "");
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}

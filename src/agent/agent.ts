@@ -1,0 +1,286 @@
+/**
+ * The agent, wired: token, service client, sync loop, cache, file
+ * publisher, file guard, reload notifier and health server. `runAgent`
+ * resolves with the process exit code once `stop` aborts (or, with
+ * `--once`, once the file is written or the time is up).
+ */
+import { dirname } from "node:path";
+import { SecretsError } from "../shared/errors.js";
+import { readSettingFile } from "../shared/key-files.js";
+import type { Logger } from "../shared/logger.js";
+import type { Snapshot } from "../shared/messages.js";
+import { createAgentMetrics } from "./agent-metrics.js";
+import { AgentStatus } from "./agent-status.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { AgentConfig } from "./config.js";
+import { DeliveryClient } from "./delivery-client.js";
+import { DIALECTS } from "./dialects/index.js";
+import { EnvFileWriter } from "./env-file-writer.js";
+import { FileGuard } from "./file-guard.js";
+import { FilePublisher } from "./file-publisher.js";
+import { startHealthServer } from "./health-server.js";
+import { ReloadNotifier } from "./reload-notifier.js";
+import { decodeSnapshot, SnapshotCache } from "./snapshot-cache.js";
+import { runSyncLoop, type SyncReports, type SyncSource } from "./sync-loop.js";
+import { requireMemoryFs } from "./tmpfs-check.js";
+import { TokenSource } from "./token-source.js";
+
+export interface RunAgentOptions {
+  config: Readonly<AgentConfig>;
+  logger: Logger;
+  /** Aborting stops the agent; it then resolves with 0. */
+  stop: AbortSignal;
+  clock?: Clock;
+}
+
+/** Runs the agent; resolves with an exit code, throws on bad setup. */
+export async function runAgent(options: RunAgentOptions): Promise<number> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  await checkFolder(config, logger);
+
+  const tokens = await TokenSource.open({
+    path: config.tokenFile,
+    logger: logger.child({ component: "token-source" }),
+  });
+  const caPem = config.caFile
+    ? readSettingFile(config.caFile, "ca-file")
+    : undefined;
+  const delivery = new DeliveryClient({
+    addr: config.addr,
+    caPem,
+    isPlaintext: config.isPlaintext,
+    tokenSource: () => tokens.token(),
+  });
+
+  const parts = assemble(config, logger);
+  parts.status.algorithm = tokens.algorithm();
+  const loopStop = new AbortController();
+  const onOuterStop = () => loopStop.abort();
+  options.stop.addEventListener("abort", onOuterStop, { once: true });
+
+  const started = await startServing(config, logger, parts);
+  if (!config.isOnce) await tokens.watch();
+  logger.info(
+    {
+      algorithm: tokens.algorithm(),
+      addr: config.addr,
+      file: config.file,
+      isWatchEnabled: config.isWatchEnabled,
+    },
+    "agent started",
+  );
+
+  const onceResult = config.isOnce
+    ? watchOnce(config, logger, parts, loopStop)
+    : undefined;
+  const loop = runSyncLoop({
+    delivery,
+    clock,
+    stop: loopStop.signal,
+    reports: makeReports(parts, logger, clock),
+    knownRevision: () => parts.cache.knownRevision(),
+    refreshMs: config.refreshMs,
+    isWatchEnabled: config.isWatchEnabled,
+  }).catch((error: unknown) => {
+    parts.isLoopAlive = false;
+    logger.error({ code: SecretsError.from(error).code }, "sync loop failed");
+  });
+
+  await loop;
+  const exitCode = onceResult ? await onceResult : 0;
+  parts.publisher.stop();
+  options.stop.removeEventListener("abort", onOuterStop);
+  await Promise.all([started.close(), tokens.close()]);
+  delivery.close();
+  logger.info({ exitCode }, "agent stopped");
+  return exitCode;
+}
+
+async function checkFolder(config: AgentConfig, logger: Logger): Promise<void> {
+  const dir = dirname(config.file);
+  const check = await requireMemoryFs(dir, config.isNonTmpfsAllowed);
+  if (!check.isInMemory) {
+    logger.warn(
+      { dir, fsType: check.fsType },
+      "file folder is not tmpfs or ramfs; secrets may reach disk (--allow-non-tmpfs)",
+    );
+  }
+}
+
+type Parts = ReturnType<typeof assemble>;
+
+function assemble(config: AgentConfig, logger: Logger) {
+  const status = new AgentStatus(config.file);
+  const metrics = createAgentMetrics();
+  const cache = new SnapshotCache();
+  const writer = new EnvFileWriter({
+    path: config.file,
+    mode: config.fileMode,
+    gid: config.fileGid,
+  });
+  const notifier = new ReloadNotifier({
+    signal: config.reloadSignal,
+    pidfile: config.reloadPidfile,
+    command: config.reloadCommand,
+    commandTimeoutMs: config.reloadTimeoutMs,
+    logger: logger.child({ component: "reload-notifier" }),
+    onResult: (isOk) => metrics.reloads.inc({ result: isOk ? "ok" : "failed" }),
+  });
+  const dialect = DIALECTS[config.format];
+  if (!dialect) throw new SecretsError("INVALID_ARGUMENT", "format: unknown");
+  const publisher = new FilePublisher({
+    cache,
+    writer,
+    dialect,
+    isSkippingUnrepresentable: config.isSkippingUnrepresentable,
+    debounceMs: config.debounceMs,
+    status,
+    metrics,
+    notifier,
+    logger: logger.child({ component: "file-publisher" }),
+  });
+  return { status, metrics, cache, writer, publisher, isLoopAlive: true };
+}
+
+/** Health server and file guard; none of that for `--once`. */
+async function startServing(config: AgentConfig, logger: Logger, parts: Parts) {
+  if (config.isOnce) return { close: async () => {} };
+  const health = await startHealthServer({
+    host: config.healthHost,
+    port: config.healthPort,
+    status: parts.status,
+    metrics: parts.metrics,
+    isAlive: () => parts.isLoopAlive,
+  });
+  logger
+    .child({ component: "health-server" })
+    .info({ addr: health.addr }, "health listening");
+  const guard = new FileGuard({
+    writer: parts.writer,
+    logger: logger.child({ component: "file-guard" }),
+    onRestored: () => parts.metrics.restores.inc(),
+  });
+  await guard.start();
+  return {
+    close: async () => {
+      await Promise.all([guard.stop(), health.close()]);
+    },
+  };
+}
+
+/** With `--once`: stops the loop after the first write, or at the timeout. */
+function watchOnce(
+  config: AgentConfig,
+  logger: Logger,
+  parts: Parts,
+  loopStop: AbortController,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      const lastError = parts.status.lastError;
+      logger.error(
+        { timeoutMs: config.onceTimeoutMs, code: lastError?.code ?? null },
+        "no snapshot written within --once-timeout",
+      );
+      process.stderr.write(
+        `secrets-agent: --once: no snapshot within ${config.onceTimeoutMs} ms` +
+          (lastError
+            ? ` (last error ${lastError.code}: ${lastError.message})\n`
+            : "\n"),
+      );
+      loopStop.abort();
+      resolve(1);
+    }, config.onceTimeoutMs);
+    const poll = setInterval(() => {
+      if (!parts.status.isReady) return;
+      clearTimeout(timer);
+      clearInterval(poll);
+      loopStop.abort();
+      resolve(0);
+    }, 20);
+    loopStop.signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(parts.status.isReady ? 0 : 1);
+    });
+  });
+}
+
+function makeReports(parts: Parts, logger: Logger, clock: Clock): SyncReports {
+  const log = logger.child({ component: "sync-loop" });
+  const { status, metrics } = parts;
+  const noteSuccess = (source: SyncSource) => {
+    const nowMs = clock.now();
+    status.noteSuccess(nowMs);
+    metrics.syncs.inc({ source });
+    metrics.lastSuccessSeconds.set(nowMs / 1000);
+  };
+  return {
+    onSnapshot(snapshot: Snapshot, source) {
+      noteSuccess(source);
+      applySnapshot(parts, snapshot, source, log, clock);
+    },
+    onContact(source, revision) {
+      noteSuccess(source);
+      log.debug({ source, revision }, "service contacted");
+    },
+    onFailure(error, source) {
+      status.noteError(
+        { code: error.code, message: error.message, atMs: clock.now() },
+        (parts.cache.current()?.secrets ?? []).map((secret) =>
+          secret.value.reveal(),
+        ),
+      );
+      status.noteAttempt(clock.now());
+      metrics.failures.inc({ code: error.code });
+      const isDecision =
+        error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
+      const fields = {
+        source,
+        code: error.code,
+        message: status.lastError?.message,
+      };
+      if (isDecision)
+        log.error(fields, "service refused the agent; keeping the file");
+      else if (status.isReady)
+        log.warn(fields, "sync failed; serving the last good file");
+      else log.warn(fields, "sync failed; no file yet");
+    },
+    onStreamState(state) {
+      status.streamState = state;
+      log.debug({ streamState: state }, "stream state");
+    },
+    onReconnect() {
+      metrics.reconnects.inc();
+    },
+  };
+}
+
+function applySnapshot(
+  parts: Parts,
+  snapshot: Snapshot,
+  source: SyncSource,
+  log: Logger,
+  clock: Clock,
+): void {
+  let isNewer = false;
+  try {
+    isNewer = parts.cache.offer(decodeSnapshot(snapshot, clock.now()));
+  } catch (thrown) {
+    const error = SecretsError.from(thrown);
+    parts.status.noteError({
+      code: error.code,
+      message: error.message,
+      atMs: clock.now(),
+    });
+    log.error({ code: error.code, field: error.field }, "snapshot refused");
+    return;
+  }
+  if (!isNewer) return;
+  log.info(
+    { source, revision: snapshot.revision, algorithm: snapshot.algorithm },
+    "snapshot applied",
+  );
+  parts.publisher.changed();
+}

@@ -1,0 +1,147 @@
+/**
+ * Writes the env file atomically and only when its content changes. The
+ * steps read as in the design: compare with what was last written, skip
+ * if unchanged, else write a temporary file beside the target (created
+ * with the final mode before any byte goes in), fsync it, rename it over
+ * the target and fsync the folder. A reader therefore sees the old file or
+ * the new one, never a mix, and an agent killed mid-write leaves the old.
+ * All writes and restores go through one queue, so they never interleave.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  type FileHandle,
+  open,
+  readFile,
+  rename,
+  unlink,
+} from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { SecretsError } from "../shared/errors.js";
+import type { Redacted } from "../shared/redacted.js";
+
+export interface EnvFileWriterOptions {
+  /** Absolute path of the env file. */
+  path: string;
+  /** Permission bits of the file, e.g. 0o440. */
+  mode: number;
+  /** Group id to give the file; the process's own group when absent. */
+  gid?: number;
+}
+
+/** What one call did: wrote a new file, or found nothing to do. */
+export type WriteOutcome = "written" | "unchanged";
+
+export class EnvFileWriter {
+  readonly path: string;
+  readonly #options: EnvFileWriterOptions;
+  #lastContent: Redacted<string> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: EnvFileWriterOptions) {
+    this.path = options.path;
+    this.#options = options;
+  }
+
+  /** True once a file has been written by this writer. */
+  get hasWritten(): boolean {
+    return this.#lastContent !== undefined;
+  }
+
+  /** Writes `content` unless it is what was last written. */
+  write(content: Redacted<string>): Promise<WriteOutcome> {
+    return this.#enqueue(async () => {
+      if (this.#lastContent?.reveal() === content.reveal()) return "unchanged";
+      await this.#replace(content.reveal());
+      this.#lastContent = content;
+      return "written";
+    });
+  }
+
+  /**
+   * Puts the last written content back if the file on disk is missing or
+   * differs (someone deleted or edited it). Returns "unchanged" when the
+   * file is intact or nothing was written yet.
+   */
+  restore(): Promise<WriteOutcome> {
+    return this.#enqueue(async () => {
+      const expected = this.#lastContent?.reveal();
+      if (expected === undefined) return "unchanged";
+      if ((await this.#readCurrent()) === expected) return "unchanged";
+      await this.#replace(expected);
+      return "written";
+    });
+  }
+
+  #enqueue<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(step);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #readCurrent(): Promise<string | undefined> {
+    try {
+      return await readFile(this.path, "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #replace(content: string): Promise<void> {
+    const dir = dirname(this.path);
+    const tempPath = join(
+      dir,
+      `.${basename(this.path)}.${randomBytes(6).toString("hex")}.tmp`,
+    );
+    try {
+      await this.#writeTemp(tempPath, content);
+      await rename(tempPath, this.path);
+    } catch (error) {
+      await unlink(tempPath).catch(() => undefined);
+      throw writeError(this.path, error);
+    }
+    await syncFolder(dir);
+  }
+
+  async #writeTemp(tempPath: string, content: string): Promise<void> {
+    // O_EXCL ("wx"): never write through a file or link someone planted.
+    const handle = await open(tempPath, "wx", this.#options.mode);
+    try {
+      await setOwnership(handle, this.#options);
+      await handle.writeFile(content, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/**
+ * The umask may have cleared bits of the creation mode, and the group is
+ * not set at creation, so both are fixed before the first byte is written.
+ */
+async function setOwnership(
+  handle: FileHandle,
+  options: EnvFileWriterOptions,
+): Promise<void> {
+  await handle.chmod(options.mode);
+  if (options.gid !== undefined) await handle.chown(-1, options.gid);
+}
+
+/** Makes the rename itself durable. */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function writeError(path: string, error: unknown): SecretsError {
+  const reason = (error as NodeJS.ErrnoException).code ?? "failed";
+  return new SecretsError(
+    "FAILED_PRECONDITION",
+    `file: cannot write ${path} (${reason})`,
+    { field: "file", cause: error },
+  );
+}

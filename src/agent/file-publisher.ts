@@ -1,0 +1,108 @@
+/**
+ * From the cached snapshot to the file on disk: render in the chosen
+ * dialect, hand to the writer (which skips identical content), then
+ * record the outcome and notify the algorithm on every write after the
+ * first. Changes are debounced so a burst gives one write.
+ */
+import { SecretsError } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
+import { Redacted } from "../shared/redacted.js";
+import type { AgentMetrics } from "./agent-metrics.js";
+import type { AgentStatus } from "./agent-status.js";
+import { Coalescer } from "./coalescer.js";
+import type { Dialect } from "./dialects/dialect.js";
+import { renderEnvFile } from "./dialects/render-env-file.js";
+import type { EnvFileWriter } from "./env-file-writer.js";
+import type { ReloadNotifier } from "./reload-notifier.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
+
+export interface FilePublisherOptions {
+  cache: SnapshotCache;
+  writer: EnvFileWriter;
+  dialect: Dialect;
+  isSkippingUnrepresentable: boolean;
+  debounceMs: number;
+  status: AgentStatus;
+  metrics: AgentMetrics;
+  notifier: ReloadNotifier;
+  logger: Logger;
+  /** Called after each write with new content. */
+  onWritten?: (revision: number) => void;
+}
+
+export class FilePublisher {
+  readonly #options: FilePublisherOptions;
+  readonly #coalescer: Coalescer;
+
+  constructor(options: FilePublisherOptions) {
+    this.#options = options;
+    this.#coalescer = new Coalescer({
+      maxWaitMs: options.debounceMs,
+      run: () => this.#publish(),
+    });
+  }
+
+  /**
+   * Notes that the cache changed. The first file is written at once,
+   * since nothing is served before it; later changes are debounced.
+   */
+  changed(): void {
+    if (this.#options.writer.hasWritten) this.#coalescer.schedule();
+    else void this.#coalescer.flush();
+  }
+
+  stop(): void {
+    this.#coalescer.cancel();
+  }
+
+  async #publish(): Promise<void> {
+    const { cache, writer, status, metrics, logger } = this.#options;
+    const snapshot = cache.current();
+    if (!snapshot) return;
+    const isFirst = !writer.hasWritten;
+    try {
+      const rendered = renderEnvFile({
+        dialect: this.#options.dialect,
+        algorithm: snapshot.algorithm,
+        revision: snapshot.revision,
+        secrets: snapshot.secrets.map((secret) => ({
+          envName: secret.envName,
+          value: secret.value.reveal(),
+        })),
+        isSkippingUnrepresentable: this.#options.isSkippingUnrepresentable,
+      });
+      const outcome = await writer.write(new Redacted(rendered.content));
+      status.algorithm = snapshot.algorithm;
+      status.revision = snapshot.revision;
+      status.envNames = snapshot.secrets.map((secret) => secret.envName);
+      status.skippedNames = rendered.skippedNames;
+      metrics.revision.set(snapshot.revision);
+      if (outcome === "unchanged") return;
+
+      status.lastWriteAtMs = Date.now();
+      metrics.writes.inc();
+      logger.info(
+        {
+          revision: snapshot.revision,
+          path: writer.path,
+          envCount: status.envNames.length,
+        },
+        "file written",
+      );
+      this.#options.onWritten?.(snapshot.revision);
+      if (!isFirst) void this.#options.notifier.notify(snapshot.revision);
+    } catch (thrown) {
+      const error = SecretsError.from(thrown);
+      status.noteError({
+        code: error.code,
+        message: error.message,
+        atMs: Date.now(),
+      });
+      metrics.failures.inc({ code: error.code });
+      logger.error(
+        { code: error.code, field: error.field, revision: snapshot.revision },
+        "file not written",
+      );
+    }
+  }
+}

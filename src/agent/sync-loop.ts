@@ -1,0 +1,210 @@
+/**
+ * Keeps the agent's snapshot current. Two loops run side by side:
+ *
+ * - the watch stream, primary: a change arrives as soon as the service
+ *   commits it. A stream silent (no snapshot, no heartbeat) for 45 s is
+ *   taken for dead and resubscribed; failures back off exponentially with
+ *   full jitter from 0.5 s to 30 s.
+ * - the unary refresh, safety net: every `refreshMs` ±10 %, with the known
+ *   revision, so a stream that died without a word still delivers.
+ *
+ * PERMISSION_DENIED and UNAUTHENTICATED are decisions, not outages:
+ * both loops then retry only every `refreshMs` (the slow path) so a
+ * revoked agent does not hammer the service; the file is kept.
+ *
+ * The loop takes its clock, its stop signal and its reports as arguments,
+ * so a test can drive real passes with a fake service.
+ */
+import { SecretsError } from "../shared/errors.js";
+import type { Snapshot, WatchEvent } from "../shared/messages.js";
+import type { StreamState } from "./agent-status.js";
+import { Backoff, jitterMs } from "./backoff.js";
+import { type Clock, Sleeper } from "./clock.js";
+import type {
+  RefreshResult,
+  WatchHandle,
+  WatchHandlers,
+} from "./delivery-client.js";
+
+/** A stream silent this long is dead, in milliseconds. */
+export const STREAM_SILENCE_MS = 45_000;
+
+/** Where a piece of news came from. */
+export type SyncSource = "stream" | "refresh";
+
+/** The service as the loop needs it; DeliveryClient implements it. */
+export interface DeliveryPort {
+  getSnapshot(knownRevision: number): Promise<RefreshResult>;
+  watch(knownRevision: number, handlers: WatchHandlers): WatchHandle;
+}
+
+/** How the loop reports; the agent turns these into file writes and health. */
+export interface SyncReports {
+  /** A snapshot arrived (possibly not newer than the one held). */
+  onSnapshot(snapshot: Snapshot, source: SyncSource): void;
+  /** The service answered with nothing new. */
+  onContact(source: SyncSource, revision: number): void;
+  onFailure(error: SecretsError, source: SyncSource): void;
+  onStreamState(state: StreamState): void;
+  /** The stream is being opened again after a failure. */
+  onReconnect(): void;
+}
+
+export interface SyncLoopOptions {
+  delivery: DeliveryPort;
+  clock: Clock;
+  /** Aborting ends both loops. */
+  stop: AbortSignal;
+  reports: SyncReports;
+  /** Revision held now; 0 when none. */
+  knownRevision: () => number;
+  /** Refresh interval, in milliseconds (jittered ±10 %). */
+  refreshMs: number;
+  /** False: refresh only (`--no-watch`). */
+  isWatchEnabled: boolean;
+  /** Default {@link STREAM_SILENCE_MS}. */
+  streamSilenceMs?: number;
+  /** Default `Math.random`; for jitter and backoff. */
+  random?: () => number;
+}
+
+/** Runs until `stop` aborts. */
+export async function runSyncLoop(options: SyncLoopOptions): Promise<void> {
+  const refreshSleeper = new Sleeper(options.clock, options.stop);
+  const loops = [runRefreshLoop(options, refreshSleeper)];
+  if (options.isWatchEnabled) {
+    loops.push(runStreamLoop(options, () => refreshSleeper.wake()));
+  } else {
+    options.reports.onStreamState("disabled");
+  }
+  await Promise.all(loops);
+  options.reports.onStreamState("stopped");
+}
+
+function isDecision(error: SecretsError): boolean {
+  return error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
+}
+
+async function runRefreshLoop(
+  options: SyncLoopOptions,
+  sleeper: Sleeper,
+): Promise<void> {
+  const backoff = new Backoff({ random: options.random });
+  while (!options.stop.aborted) {
+    const error = await refreshOnce(options);
+    const intervalMs = jitterMs(options.refreshMs, 0.1, options.random);
+    let delayMs = intervalMs;
+    if (!error) backoff.reset();
+    else if (!isDecision(error)) {
+      delayMs = Math.min(backoff.nextDelayMs(), intervalMs);
+    }
+    await sleeper.sleep(delayMs);
+  }
+}
+
+/** One unary refresh; returns the error, if any, after reporting it. */
+async function refreshOnce(
+  options: SyncLoopOptions,
+): Promise<SecretsError | undefined> {
+  const { reports } = options;
+  try {
+    const result = await options.delivery.getSnapshot(options.knownRevision());
+    if (options.stop.aborted) return undefined;
+    if (result.kind === "snapshot")
+      reports.onSnapshot(result.snapshot, "refresh");
+    else reports.onContact("refresh", result.revision);
+    return undefined;
+  } catch (thrown) {
+    const error = SecretsError.from(thrown);
+    if (!options.stop.aborted) reports.onFailure(error, "refresh");
+    return error;
+  }
+}
+
+async function runStreamLoop(
+  options: SyncLoopOptions,
+  onBehind: () => void,
+): Promise<void> {
+  const { reports } = options;
+  const backoff = new Backoff({ random: options.random });
+  const sleeper = new Sleeper(options.clock, options.stop);
+  let isFirst = true;
+
+  while (!options.stop.aborted) {
+    if (!isFirst) reports.onReconnect();
+    isFirst = false;
+    reports.onStreamState("connecting");
+
+    const outcome = await watchOnce(options, onBehind);
+    if (options.stop.aborted) break;
+    if (outcome.hadEvents) backoff.reset();
+    reports.onFailure(outcome.error, "stream");
+
+    if (isDecision(outcome.error)) {
+      reports.onStreamState("slow-retry");
+      await sleeper.sleep(jitterMs(options.refreshMs, 0.1, options.random));
+    } else {
+      reports.onStreamState("backoff");
+      await sleeper.sleep(backoff.nextDelayMs());
+    }
+  }
+}
+
+interface WatchOutcome {
+  hadEvents: boolean;
+  error: SecretsError;
+}
+
+/** One stream, from open to end; resolves with why it ended. */
+function watchOnce(
+  options: SyncLoopOptions,
+  onBehind: () => void,
+): Promise<WatchOutcome> {
+  const { clock, reports, stop } = options;
+  const silenceMs = options.streamSilenceMs ?? STREAM_SILENCE_MS;
+
+  return new Promise((resolve) => {
+    let hadEvents = false;
+    let cancelSilence = () => {};
+    let handle: WatchHandle | undefined;
+    const end = (error: SecretsError) => {
+      cancelSilence();
+      stop.removeEventListener("abort", onAbort);
+      resolve({ hadEvents, error });
+    };
+    const onAbort = () => {
+      handle?.cancel();
+      end(new SecretsError("UNAVAILABLE", "stream: agent stopping"));
+    };
+    const armSilence = () => {
+      cancelSilence();
+      cancelSilence = clock.setTimeout(() => {
+        handle?.cancel();
+        end(new SecretsError("UNAVAILABLE", "stream: silent for too long"));
+      }, silenceMs);
+    };
+    const onEvent = (event: WatchEvent) => {
+      if (!hadEvents) reports.onStreamState("up");
+      hadEvents = true;
+      armSilence();
+      if (event.snapshot) reports.onSnapshot(event.snapshot, "stream");
+      else if (event.heartbeat) {
+        const revision = event.heartbeat.revision;
+        // A heartbeat ahead of us means a change slipped past: fetch it.
+        if (revision > options.knownRevision()) onBehind();
+        else reports.onContact("stream", revision);
+      }
+    };
+
+    stop.addEventListener("abort", onAbort, { once: true });
+    armSilence();
+    handle = options.delivery.watch(options.knownRevision(), {
+      onEvent,
+      onEnd: (error) =>
+        end(
+          error ??
+            new SecretsError("UNAVAILABLE", "stream: ended by the service"),
+        ),
+    });
+  });
+}

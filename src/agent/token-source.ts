@@ -1,0 +1,111 @@
+/**
+ * The agent's identity: the token in `--token-file`, re-read whenever the
+ * file changes, because platforms rotate projected tokens in place. A new
+ * token that is empty or not a JWT is logged and the last good one kept;
+ * the service decides whether a well-formed token is still accepted.
+ */
+import { readFile } from "node:fs/promises";
+import { decodeJwt } from "jose";
+import { SecretsError } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
+import { Redacted } from "../shared/redacted.js";
+import { type FolderWatch, watchFileFolder } from "./file-watcher.js";
+
+/** Shape check only: three base64url parts. The service verifies. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export interface TokenSourceOptions {
+  path: string;
+  logger: Logger;
+}
+
+/** A token as read from the file, with the algorithm it claims. */
+interface LoadedToken {
+  token: Redacted<string>;
+  /** The `algorithm` claim, unverified: for status only. */
+  algorithm: string | undefined;
+}
+
+export class TokenSource {
+  readonly #options: TokenSourceOptions;
+  #current: LoadedToken;
+  #watch: FolderWatch | undefined;
+
+  private constructor(options: TokenSourceOptions, first: LoadedToken) {
+    this.#options = options;
+    this.#current = first;
+  }
+
+  /** Reads the file once; FAILED_PRECONDITION naming token-file if bad. */
+  static async open(options: TokenSourceOptions): Promise<TokenSource> {
+    const first = await loadToken(options.path);
+    return new TokenSource(options, first);
+  }
+
+  /** The token to send now. */
+  token(): Redacted<string> {
+    return this.#current.token;
+  }
+
+  /** The algorithm the current token claims (unverified), if any. */
+  algorithm(): string | undefined {
+    return this.#current.algorithm;
+  }
+
+  /** Starts following the file. */
+  async watch(): Promise<void> {
+    this.#watch = watchFileFolder(this.#options.path, () => {
+      void this.reload();
+    });
+    await this.#watch.ready;
+  }
+
+  /** Re-reads the file; keeps the last good token if the new one is bad. */
+  async reload(): Promise<void> {
+    const log = this.#options.logger;
+    try {
+      const next = await loadToken(this.#options.path);
+      if (next.token.reveal() === this.#current.token.reveal()) return;
+      this.#current = next;
+      log.info({ algorithm: next.algorithm }, "token reloaded");
+    } catch (error) {
+      const code = (error as SecretsError).code;
+      log.warn({ code, path: this.#options.path }, "token file rejected");
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#watch?.close();
+  }
+}
+
+async function loadToken(path: string): Promise<LoadedToken> {
+  let text: string;
+  try {
+    text = (await readFile(path, "utf8")).trim();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `token-file: cannot read ${path} (${reason})`,
+      { field: "token-file" },
+    );
+  }
+  if (!JWT_SHAPE.test(text)) {
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `token-file: ${path} does not hold a token`,
+      { field: "token-file" },
+    );
+  }
+  return { token: new Redacted(text), algorithm: claimedAlgorithm(text) };
+}
+
+function claimedAlgorithm(token: string): string | undefined {
+  try {
+    const claim = decodeJwt(token).algorithm;
+    return typeof claim === "string" ? claim : undefined;
+  } catch {
+    return undefined;
+  }
+}

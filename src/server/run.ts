@@ -1,0 +1,71 @@
+/**
+ * Runs the server as a process: dev state when asked, the plaintext
+ * warning, the dev guide on stdout, and a graceful stop on SIGTERM or
+ * SIGINT that drains calls and exits 0.
+ */
+
+import { statePaths } from "../shared/dev-state.js";
+import type { Logger } from "../shared/logger.js";
+import type { ServerConfig } from "./config.js";
+import { devGuide } from "./dev/dev-guide.js";
+import { ensureDevState } from "./dev/dev-state-setup.js";
+import { type RunningServer, startServer } from "./server.js";
+
+/** Time SIGTERM gives running calls to finish, in milliseconds. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+
+/** Starts the server per `config` and stops it on SIGTERM or SIGINT. */
+export async function runServer(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<RunningServer> {
+  const log = logger.child({ component: "main" });
+  const created = config.isDev
+    ? (await ensureDevState(config.stateDir)).created
+    : [];
+  if (config.isPlaintext) {
+    log.warn(
+      { listen: config.listen },
+      "insecure plaintext: TLS is off, tokens and values travel in clear",
+    );
+  }
+  const running = await startServer({
+    listen: config.listen,
+    databasePath: config.databasePath,
+    kekFile: config.kekFile,
+    tokenKeyFile: config.tokenKeyFile,
+    tls: config.isPlaintext
+      ? "plaintext"
+      : {
+          certFile: config.tlsCert,
+          keyFile: config.tlsKey,
+          clientCaFile: config.tlsClientCa,
+        },
+    heartbeatMs: config.heartbeatMs,
+    logger,
+  });
+  if (config.isDev) {
+    const paths = statePaths(config.stateDir);
+    process.stdout.write(devGuide({ paths, addr: running.addr, created }));
+  }
+  stopOnSignals(running, log);
+  return running;
+}
+
+function stopOnSignals(running: RunningServer, log: Logger): void {
+  let isStopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (isStopping) return;
+    isStopping = true;
+    log.info({ signal }, "stopping");
+    running.stop(SHUTDOWN_DRAIN_MS).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ causeName: (error as Error)?.name }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

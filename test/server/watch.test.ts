@@ -1,0 +1,120 @@
+import type { Client, ClientReadableStream } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WatchEvent } from "../../src/shared/messages.js";
+import {
+  callUnary,
+  connectAdmin,
+  connectDelivery,
+} from "../helpers/server-process.js";
+import { type InProcessServer, startInProcess } from "./in-process-server.js";
+
+const ALG_A = "watch/alpha";
+const ALG_B = "watch/beta";
+const HEARTBEAT_MS = 300;
+
+/** Collects a stream's events and lets a test wait for the next ones. */
+function collect(stream: ClientReadableStream<WatchEvent>) {
+  const events: WatchEvent[] = [];
+  const waiters: (() => void)[] = [];
+  stream.on("data", (event: WatchEvent) => {
+    events.push(event);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  stream.on("error", () => {});
+  const waitFor = (count: number, deadlineMs: number) =>
+    new Promise<WatchEvent[]>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${events.length} events`)),
+        deadlineMs,
+      );
+      const check = () => {
+        if (events.length >= count) {
+          clearTimeout(timer);
+          resolve(events);
+        } else {
+          waiters.push(check);
+        }
+      };
+      check();
+    });
+  return { events, waitFor };
+}
+
+describe("WatchSnapshots", () => {
+  let server: InProcessServer;
+  let admin: Client;
+  let delivery: Client;
+  const create = (algorithm: string, envName: string) =>
+    callUnary(admin, "createSecret", {
+      algorithm,
+      envName,
+      displayName: envName,
+      value: Buffer.from(`v-${envName}`),
+    });
+
+  beforeAll(async () => {
+    server = await startInProcess({ heartbeatMs: HEARTBEAT_MS });
+    admin = connectAdmin(server, server.adminToken);
+    delivery = connectDelivery(server, await server.issueAgentToken(ALG_A));
+    await create(ALG_A, "FIRST");
+  });
+
+  afterAll(async () => {
+    admin?.close();
+    delivery?.close();
+    await server?.stop();
+  });
+
+  const watch = (knownRevision: number) => {
+    const stream = (
+      delivery as unknown as {
+        watchSnapshots(r: unknown): ClientReadableStream<WatchEvent>;
+      }
+    ).watchSnapshots({ knownRevision });
+    return { stream, ...collect(stream) };
+  };
+
+  describe("when the agent is behind", () => {
+    it("sends the current snapshot at once", async () => {
+      const { stream, waitFor } = watch(0);
+      const [first] = await waitFor(1, 1_000);
+      stream.cancel();
+      expect(first?.event).toBe("snapshot");
+      expect(first?.snapshot?.revision).toBe(1);
+    });
+  });
+
+  describe("when the agent's algorithm changes", () => {
+    it("sends the change within a second and nothing for another", async () => {
+      const { stream, events, waitFor } = watch(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await create(ALG_B, "OTHER");
+      await create(ALG_A, "SECOND");
+      const snapshots = (await waitFor(1, 1_000)).filter(
+        (event) => event.event === "snapshot",
+      );
+      stream.cancel();
+      expect(snapshots).toHaveLength(1);
+      expect(snapshots[0]?.snapshot?.algorithm).toBe(ALG_A);
+      const names = snapshots[0]?.snapshot?.secrets.map((s) => s.envName);
+      expect(names).toEqual(["FIRST", "SECOND"]);
+      expect(JSON.stringify(events)).not.toContain("OTHER");
+    });
+  });
+
+  describe("when the stream is idle", () => {
+    it("sends heartbeats with the current revision", async () => {
+      const { stream, waitFor } = watch(2);
+      const events = await waitFor(2, HEARTBEAT_MS * 6);
+      stream.cancel();
+      expect(events.map((event) => event.event)).toEqual([
+        "heartbeat",
+        "heartbeat",
+      ]);
+      expect(events[0]?.heartbeat).toEqual({
+        revision: 2,
+        intervalMs: HEARTBEAT_MS,
+      });
+    });
+  });
+});

@@ -20,12 +20,17 @@ export type RealReader = (
   names: readonly string[],
 ) => Promise<Map<string, Buffer>>;
 
-/** The command line that starts each shell on a `-c` script. */
+/**
+ * The command line that starts each shell on a `-c` script. Start-up files
+ * stay off: bash reads ~/.bashrc when its stdin is a socket (as Node's
+ * pipes are), and a test machine's rc files are not what an entrypoint
+ * script sees.
+ */
 export const SHELLS: Readonly<Record<string, readonly string[]>> = {
-  bash: ["bash", "-c"],
+  bash: ["bash", "--norc", "--noprofile", "-c"],
   dash: ["dash", "-c"],
   "busybox sh": ["busybox", "sh", "-c"],
-  "zsh (sh emulation)": ["zsh", "--emulate", "sh", "-c"],
+  "zsh (sh emulation)": ["zsh", "--emulate", "sh", "-f", "-c"],
   mksh: ["mksh", "-c"],
 };
 

@@ -95,6 +95,20 @@ describe("secrets-server over gRPC", () => {
       expect(await codeOf(create)).toBe("ALREADY_EXISTS");
     });
 
+    it("refuses a reserved name naming the field, changing nothing", async () => {
+      const before = await callUnary(admin, "listSecrets", list());
+      const create = callUnary(admin, "createSecret", {
+        algorithm: ALG_A,
+        envName: "LD_PRELOAD",
+        displayName: "x",
+        value: Buffer.from("x"),
+      });
+      const error = await create.catch((caught: SecretsError) => caught);
+      expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
+      expect((error as SecretsError).field).toBe("env_name");
+      expect(await callUnary(admin, "listSecrets", list())).toEqual(before);
+    });
+
     it("never logs a value, even at trace level", () => {
       expect(server.logs()).toContain("secret created");
       expect(server.logs()).not.toContain(CANARY);
@@ -176,6 +190,10 @@ describe("secrets-server over gRPC", () => {
     }
   });
 });
+
+function list() {
+  return { algorithm: ALG_A };
+}
 
 async function foreignToken(): Promise<string> {
   const { generateKeyPairSync } = await import("node:crypto");

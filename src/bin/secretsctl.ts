@@ -4,7 +4,5 @@
  * `secretsctl --help`; the work happens in src/cli/.
  */
 import { runCli } from "../cli/program.js";
-import { silenceIpServernameWarning } from "../cli/quiet-warnings.js";
 
-silenceIpServernameWarning();
 process.exitCode = await runCli(process.argv);

@@ -2,6 +2,9 @@
  * Client side of a connection to the secrets service, shared by the agent
  * and `secretsctl`: TLS trust, the bearer token on every call, keepalive.
  */
+
+import { isIP } from "node:net";
+import { checkServerIdentity } from "node:tls";
 import {
   type ChannelCredentials,
   type ChannelOptions,
@@ -31,19 +34,46 @@ export function connectClient<T extends Client>(
   ClientClass: ServiceClientConstructor,
   options: ConnectionOptions,
 ): T {
-  const channelCredentials = makeChannelCredentials(options);
-  const client = new ClientClass(options.addr, channelCredentials, {
-    ...options.channelOptions,
-    interceptors: [bearerInterceptor(options.tokenSource)],
-  });
+  const host = hostOf(options.addr);
+  const isIpHost = !options.isPlaintext && isIP(host) !== 0;
+  const client = new ClientClass(
+    options.addr,
+    makeChannelCredentials(options, isIpHost ? host : undefined),
+    {
+      ...options.channelOptions,
+      // TLS forbids an IP address as server name (SNI), and Node warns on
+      // every connection that sends one; send a placeholder name instead
+      // and check the certificate against the real IP below.
+      ...(isIpHost && { "grpc.ssl_target_name_override": SNI_PLACEHOLDER }),
+      interceptors: [bearerInterceptor(options.tokenSource)],
+    },
+  );
   return client as unknown as T;
 }
 
+/** Server name sent in place of an IP address; never used for checking. */
+const SNI_PLACEHOLDER = "algorithm-secrets.invalid";
+
 function makeChannelCredentials(
   options: ConnectionOptions,
+  ipHost: string | undefined,
 ): ChannelCredentials {
   if (options.isPlaintext) return credentials.createInsecure();
-  return credentials.createSsl(options.caPem ?? null);
+  if (ipHost === undefined) return credentials.createSsl(options.caPem ?? null);
+  return credentials.createSsl(options.caPem ?? null, null, null, {
+    checkServerIdentity: (_placeholder, certificate) =>
+      checkServerIdentity(ipHost, certificate),
+  });
+}
+
+/** The host part of `host:port`, `[v6]:port` or a bare host. */
+function hostOf(addr: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(addr);
+  if (bracketed?.[1]) return bracketed[1];
+  const lastColon = addr.lastIndexOf(":");
+  return lastColon > 0 && addr.indexOf(":") === lastColon
+    ? addr.slice(0, lastColon)
+    : addr;
 }
 
 /**

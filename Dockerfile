@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# One image for all three programs. The build stage compiles TypeScript and
+# the native SQLite binding; the runtime stage keeps only what running
+# needs: compiled JavaScript, the proto contract and production modules.
+# It runs as a non-root user and writes nothing outside its volumes, so it
+# suits a read-only root filesystem:
+#   docker run --read-only --tmpfs /run/algorithm-secrets:size=2m,mode=0750 \
+#     IMAGE secrets-agent --health-addr 0.0.0.0:8099 ...
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# better-sqlite3 compiles its binding with node-gyp when no prebuilt fits.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY proto ./proto
+COPY src ./src
+COPY bench ./bench
+RUN npm run build \
+ && npm prune --omit=dev \
+ && chmod 0755 dist/src/bin/*.js \
+ && mkdir -p bin \
+ && for program in secrets-server secrets-agent secretsctl; do \
+      ln -s ../dist/src/bin/${program}.js bin/${program}; \
+    done
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PATH=/app/bin:${PATH}
+WORKDIR /app
+COPY --from=build /app/package.json /app/package.json
+COPY --from=build /app/node_modules /app/node_modules
+COPY --from=build /app/proto /app/proto
+COPY --from=build /app/dist/src /app/dist/src
+COPY --from=build /app/bin /app/bin
+# The node image's own unprivileged user (uid 1000). The agent's env file
+# directory is a tmpfs volume the platform mounts; the server's state
+# directory is a volume owned by this user.
+USER node
+VOLUME ["/var/lib/algorithm-secrets"]
+EXPOSE 7443 8099
+ENTRYPOINT []
+CMD ["secrets-server", "--state-dir", "/var/lib/algorithm-secrets", "--listen", "0.0.0.0:7443"]

@@ -1,0 +1,131 @@
+/**
+ * No Docker engine runs here, so this test checks the Dockerfile the next
+ * best way: it reads the runtime stage's COPY lines, lays out exactly
+ * those paths in an empty folder (from this checkout's build, with
+ * production modules only, as the build stage's `npm prune` leaves them),
+ * and starts the programs from there.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tmpfsDir } from "../helpers/tmpfs.js";
+
+const repo = join(import.meta.dirname, "..", "..");
+
+interface CopyLine {
+  source: string;
+  target: string;
+}
+
+function runtimeCopies(dockerfile: string): CopyLine[] {
+  const stages = dockerfile.split(/^FROM /m);
+  const runtime = stages.find((stage) => / AS runtime\b/i.test(stage));
+  if (!runtime) throw new Error("Dockerfile has no runtime stage");
+  return [...runtime.matchAll(/^COPY --from=build (\S+) (\S+)$/gm)].map(
+    (match) => ({ source: match[1] ?? "", target: match[2] ?? "" }),
+  );
+}
+
+function productionModuleDirs(): string[] {
+  const output = execFileSync(
+    "npm",
+    ["ls", "--omit=dev", "--all", "--parseable"],
+    { cwd: repo, encoding: "utf8" },
+  );
+  return output
+    .split("\n")
+    .filter((line) => line.includes("node_modules"))
+    .map((line) => relative(join(repo, "node_modules"), line));
+}
+
+/** Lays out what the build stage holds at `/app/<path>` under `image`. */
+function copyFromBuildStage(path: string, image: string): void {
+  const target = join(image, path);
+  mkdirSync(dirname(target), { recursive: true });
+  if (path === "node_modules") {
+    for (const dir of productionModuleDirs()) {
+      cpSync(join(repo, "node_modules", dir), join(target, dir), {
+        recursive: true,
+      });
+    }
+  } else if (path === "bin") {
+    // The build stage links each package.json bin into /app/bin.
+    mkdirSync(target, { recursive: true });
+    const manifest = JSON.parse(
+      readFileSync(join(repo, "package.json"), "utf8"),
+    );
+    for (const [program, script] of Object.entries(manifest.bin)) {
+      symlinkSync(join("..", String(script)), join(target, program));
+    }
+  } else {
+    cpSync(join(repo, path), target, { recursive: true });
+  }
+}
+
+/** Runs `program --help` through /app/bin, as the image's PATH does. */
+function runHelp(image: string, program: string): string {
+  for (const script of readdirSync(join(image, "dist/src/bin"))) {
+    chmodSync(join(image, "dist/src/bin", script), 0o755);
+  }
+  return execFileSync(join(image, "bin", program), ["--help"], {
+    cwd: image,
+    encoding: "utf8",
+  });
+}
+
+describe("Dockerfile runtime stage", () => {
+  const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
+  const image = tmpfsDir("as-image-");
+  for (const { source } of runtimeCopies(dockerfile)) {
+    copyFromBuildStage(relative("/app", source), image);
+  }
+
+  it("runs as a non-root user", () => {
+    const users = [...dockerfile.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBeDefined();
+    expect(users.at(-1)).not.toBe("root");
+    expect(users.at(-1)).not.toBe("0");
+  });
+
+  it("copies enough to print each program's help", () => {
+    expect(runHelp(image, "secrets-server")).toContain("--listen");
+    expect(runHelp(image, "secrets-agent")).toContain("--file");
+    expect(runHelp(image, "secretsctl")).toContain("create");
+  });
+
+  it("copies enough to start the server and serve", async () => {
+    const stateDir = join(image, "state");
+    const server = spawn(
+      process.execPath,
+      [
+        join(image, "dist/src/bin/secrets-server.js"),
+        "--dev",
+        "--state-dir",
+        stateDir,
+        "--listen",
+        "127.0.0.1:0",
+      ],
+      { cwd: image, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const listening = await new Promise<boolean>((resolve) => {
+      let stderr = "";
+      server.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('"listening"')) resolve(true);
+      });
+      server.on("exit", () => resolve(false));
+    });
+    server.kill("SIGTERM");
+    expect(listening).toBe(true);
+    expect(existsSync(join(stateDir, "secrets.db"))).toBe(true);
+  });
+});

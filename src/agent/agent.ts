@@ -219,6 +219,14 @@ function makeReports(parts: Parts, logger: Logger, clock: Clock): SyncReports {
   return {
     onSnapshot(snapshot: Snapshot, source) {
       noteSuccess(source);
+      log.trace(
+        {
+          source,
+          revision: snapshot.revision,
+          envNames: snapshot.secrets.map((secret) => secret.envName),
+        },
+        "snapshot received",
+      );
       applySnapshot(parts, snapshot, source, log, clock);
     },
     onContact(source, revision) {

@@ -12,6 +12,7 @@ import type {
   GetSnapshotRequest,
   GetSnapshotResponse,
   Snapshot,
+  Unchanged,
   WatchEvent,
   WatchSnapshotsRequest,
 } from "../shared/messages.js";
@@ -91,10 +92,7 @@ export class DeliveryClient {
           if (response?.result === "snapshot" && response.snapshot) {
             return resolve({ kind: "snapshot", snapshot: response.snapshot });
           }
-          resolve({
-            kind: "unchanged",
-            revision: response?.unchanged?.revision ?? knownRevision,
-          });
+          resolve(fromUnchanged(response?.unchanged, knownRevision));
         },
       );
     });
@@ -125,4 +123,22 @@ export class DeliveryClient {
   close(): void {
     this.#client.close();
   }
+}
+
+/**
+ * An algorithm without secrets sits at revision 0, and the service answers
+ * `unchanged` to a caller that knows 0. For an agent holding nothing that
+ * answer is a snapshot: no secrets, so the file can be written (header
+ * only) and the agent becomes ready.
+ */
+function fromUnchanged(
+  unchanged: Unchanged | null | undefined,
+  knownRevision: number,
+): RefreshResult {
+  const revision = unchanged?.revision ?? knownRevision;
+  if (revision === 0 && unchanged?.algorithm) {
+    const snapshot = { algorithm: unchanged.algorithm, revision, secrets: [] };
+    return { kind: "snapshot", snapshot };
+  }
+  return { kind: "unchanged", revision };
 }

@@ -15,13 +15,12 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json ./
 COPY proto ./proto
 COPY src ./src
 COPY bench ./bench
-RUN npm run build \
+# npm ci runs the package's `prepare` script, which compiles TypeScript.
+RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev \
  && chmod 0755 dist/src/bin/*.js \
  && mkdir -p bin \

@@ -19,6 +19,12 @@ import {
   type SecretRecord,
 } from "./load-secrets.js";
 
+/**
+ * How long after a file event to read the file once more, in ms: longer
+ * than chokidar's window for dropping repeated events on one file (50 ms).
+ */
+const SETTLE_MS = 150;
+
 /** What {@link watchSecrets} takes. */
 export interface WatchSecretsOptions extends LoadSecretsOptions {
   /**
@@ -55,8 +61,16 @@ export async function watchSecrets(
     ignored: (candidate) => candidate !== path && candidate !== dirname(path),
   });
 
+  let settleTimer: NodeJS.Timeout | undefined;
   watcher.on("all", (_event, changed) => {
-    if (changed === path) void reload();
+    if (changed !== path) return;
+    void reload();
+    // chokidar passes on the first event of a burst and drops the rest
+    // for a short while, so a rename right after another one can go
+    // unreported. Reading once more after the burst settles always ends
+    // on the latest content; unchanged bytes call nothing.
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => void reload(), SETTLE_MS);
   });
   watcher.on("error", (error) => {
     options.onError?.(
@@ -69,7 +83,10 @@ export async function watchSecrets(
 
   await new Promise<void>((ready) => watcher.once("ready", ready));
   await reload();
-  return () => watcher.close();
+  return async () => {
+    clearTimeout(settleTimer);
+    await watcher.close();
+  };
 }
 
 /**

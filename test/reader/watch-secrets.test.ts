@@ -1,0 +1,120 @@
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type CloseWatch,
+  type SecretRecord,
+  type SecretsError,
+  watchSecrets,
+} from "../../src/reader/index.js";
+import { tmpfsDir } from "../helpers/tmpfs.js";
+
+let writes = 0;
+
+/** Writes like the agent: a temporary file renamed over the target. */
+function replaceAtomically(path: string, text: string): void {
+  writes += 1;
+  const temporary = `${path}.tmp-${writes}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
+}
+
+/** Collects callbacks and lets a test wait for the next one. */
+function recorder<T>() {
+  const seen: T[] = [];
+  let waiting: ((value: T) => void) | undefined;
+  return {
+    seen,
+    push: (value: T) => {
+      seen.push(value);
+      waiting?.(value);
+      waiting = undefined;
+    },
+    next: () =>
+      new Promise<T>((resolve, reject) => {
+        waiting = resolve;
+        setTimeout(() => reject(new Error("no callback within 5 s")), 5000);
+      }),
+  };
+}
+
+let close: CloseWatch | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe("watchSecrets", () => {
+  describe("when the agent replaces the file again and again", () => {
+    it("delivers every new content after each rename", async () => {
+      const path = join(tmpfsDir("as-reader-watch-"), "secrets.env");
+      replaceAtomically(path, "export A='0'\n");
+      const changes = recorder<SecretRecord>();
+      close = await watchSecrets({ path, onChange: changes.push });
+      expect(changes.seen.map((s) => s.A)).toEqual(["0"]);
+
+      for (const round of ["1", "2", "3"]) {
+        const next = changes.next();
+        replaceAtomically(path, `export A='${round}'\n`);
+        expect((await next).A).toBe(round);
+      }
+    });
+  });
+
+  describe("when renames come faster than file events", () => {
+    it("still ends on the last content", async () => {
+      const path = join(tmpfsDir("as-reader-burst-"), "secrets.env");
+      replaceAtomically(path, "export A='0'\n");
+      const changes = recorder<SecretRecord>();
+      close = await watchSecrets({ path, onChange: changes.push });
+
+      for (const round of ["1", "2", "3", "4"]) {
+        replaceAtomically(path, `export A='${round}'\n`);
+        await new Promise((settle) => setTimeout(settle, 20));
+      }
+      while (changes.seen.at(-1)?.A !== "4") await changes.next();
+      expect(changes.seen.at(-1)?.A).toBe("4");
+    });
+  });
+
+  describe("when a rewrite leaves the bytes the same", () => {
+    it("does not call back", async () => {
+      const path = join(tmpfsDir("as-reader-same-"), "secrets.env");
+      replaceAtomically(path, "export A='same'\n");
+      const changes = recorder<SecretRecord>();
+      close = await watchSecrets({ path, onChange: changes.push });
+
+      replaceAtomically(path, "export A='same'\n");
+      const next = changes.next();
+      replaceAtomically(path, "export A='other'\n");
+      expect((await next).A).toBe("other");
+      expect(changes.seen.map((s) => s.A)).toEqual(["same", "other"]);
+    });
+  });
+
+  describe("when the file goes bad or away", () => {
+    it("reports the error and recovers on the next good file", async () => {
+      const path = join(tmpfsDir("as-reader-bad-"), "secrets.env");
+      const changes = recorder<SecretRecord>();
+      const errors = recorder<SecretsError>();
+      close = await watchSecrets({
+        path,
+        onChange: changes.push,
+        onError: errors.push,
+      });
+      expect(errors.seen.map((e) => e.code)).toEqual(["NOT_FOUND"]);
+
+      let nextError = errors.next();
+      replaceAtomically(path, "A=not-ours\n");
+      expect((await nextError).code).toBe("INVALID_ARGUMENT");
+
+      const nextChange = changes.next();
+      replaceAtomically(path, "export A='good'\n");
+      expect((await nextChange).A).toBe("good");
+
+      nextError = errors.next();
+      rmSync(path);
+      expect((await nextError).code).toBe("NOT_FOUND");
+    });
+  });
+});

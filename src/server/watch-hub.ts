@@ -20,7 +20,8 @@ export class WatchHub {
 
   /**
    * Adds a subscriber for `algorithm`; `onClose` runs when the hub shuts
-   * down. Returns the function that removes it.
+   * down. Returns the function that removes it, safe to call any number
+   * of times (a stream calls it on each of cancel, close and error).
    */
   subscribe(
     algorithm: string,
@@ -34,10 +35,7 @@ export class WatchHub {
       this.#byAlgorithm.set(algorithm, subscribers);
     }
     subscribers.add(subscriber);
-    return () => {
-      subscribers.delete(subscriber);
-      if (subscribers.size === 0) this.#byAlgorithm.delete(algorithm);
-    };
+    return () => this.#remove(algorithm, subscriber);
   }
 
   /** Tells `algorithm`'s subscribers about `revision`. */
@@ -54,6 +52,15 @@ export class WatchHub {
       count += subscribers.size;
     }
     return count;
+  }
+
+  #remove(algorithm: string, subscriber: Subscriber): void {
+    const subscribers = this.#byAlgorithm.get(algorithm);
+    // Look the set up again rather than keep the one from subscribe: once
+    // emptied it left the map, and a later subscriber may have made a new
+    // one that a late second call must not drop.
+    if (!subscribers?.delete(subscriber)) return;
+    if (subscribers.size === 0) this.#byAlgorithm.delete(algorithm);
   }
 
   /** Closes every subscriber (server shutdown). */

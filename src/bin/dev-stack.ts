@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole thing on one machine. Starts `secrets-server
+ * --dev`, issues an agent token for the sample algorithm `demo/hello`
+ * into the dev state folder, starts `secrets-agent` writing to a tmpfs
+ * file, and prints what to try. Ctrl-C stops both.
+ *
+ * Only this program guesses settings for the agent (from the dev state
+ * folder); the agent itself never does.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { Command } from "commander";
+import { DEV_STATE_DIR, statePaths } from "../shared/dev-state.js";
+import { readPrivateKey } from "../shared/key-files.js";
+import { packageRoot } from "../shared/package-root.js";
+import { issueToken } from "../shared/tokens.js";
+
+/** The sample algorithm of the walkthrough. */
+const DEMO_ALGORITHM = "demo/hello";
+
+/** Agent tokens issued here last a day; rerun `npm start` for a new one. */
+const DEMO_TOKEN_TTL_MS = 24 * 3_600_000;
+
+/** How long each child may take to report that it listens, in ms. */
+const START_TIMEOUT_MS = 20_000;
+
+interface DevStackOptions {
+  stateDir: string;
+  listen: string;
+  file: string;
+  healthAddr: string;
+}
+
+function parseOptions(): DevStackOptions {
+  return new Command("dev-stack")
+    .description(
+      "Runs secrets-server --dev and a secrets-agent for demo/hello.",
+    )
+    .option("--state-dir <path>", "dev state folder", DEV_STATE_DIR)
+    .option("--listen <host:port>", "server address", "127.0.0.1:7443")
+    .option(
+      "--file <path>",
+      "env file (tmpfs)",
+      "/dev/shm/algorithm-secrets/secrets.env",
+    )
+    .option(
+      "--health-addr <host:port>",
+      "agent health address",
+      "127.0.0.1:8099",
+    )
+    .parse()
+    .opts<DevStackOptions>();
+}
+
+const binPath = (name: string) =>
+  join(packageRoot(), "dist/src/bin", `${name}.js`);
+
+/** Spawns a bin; its logs go to our stderr; resolves on `msg` with `addr`. */
+function startChild(
+  name: string,
+  args: string[],
+): Promise<{ child: ChildProcess; addr: string }> {
+  const child = spawn(process.execPath, [binPath(name), ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const wanted = name === "secrets-server" ? "listening" : "health listening";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start`)),
+      START_TIMEOUT_MS,
+    );
+    let pending = "";
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      process.stderr.write(text);
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const addr = addrOf(line, wanted);
+        if (addr) {
+          clearTimeout(timer);
+          resolve({ child, addr });
+        }
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}`));
+    });
+  });
+}
+
+function addrOf(line: string, wanted: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { msg?: string; addr?: string };
+    return parsed.msg === wanted ? parsed.addr : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeDemoToken(stateDir: string): Promise<string> {
+  const paths = statePaths(stateDir);
+  const token = await issueToken({
+    signingKey: readPrivateKey(paths.tokenSigningKey, "token-signing-key"),
+    identity: {
+      kind: "agent",
+      algorithm: DEMO_ALGORITHM,
+      subject: "dev-stack",
+    },
+    ttlMs: DEMO_TOKEN_TTL_MS,
+  });
+  const tokenFile = join(paths.dir, "agent-demo-hello.token");
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  return tokenFile;
+}
+
+function printTryLines(
+  options: DevStackOptions,
+  serverAddr: string,
+  healthAddr: string,
+): void {
+  const fromHere = relative(process.cwd(), binPath("secretsctl"));
+  const cli = fromHere.startsWith("..") ? binPath("secretsctl") : fromHere;
+  const extra = [
+    serverAddr === "127.0.0.1:7443" ? "" : ` --addr ${serverAddr}`,
+    options.stateDir === DEV_STATE_DIR
+      ? ""
+      : ` --state-dir ${options.stateDir}`,
+  ].join("");
+  process.stdout.write(
+    [
+      "",
+      `secrets-server (dev) on ${serverAddr}; secrets-agent for ${DEMO_ALGORITHM} writes ${options.file}`,
+      "Try, in another terminal in this folder:",
+      `  printf '%s' 's3cr3t' | node ${cli}${extra} create ${DEMO_ALGORITHM} DB_PASSWORD --display-name "Database password"`,
+      `  set -a; . ${options.file}; set +a; echo $DB_PASSWORD`,
+      `Agent health: curl -s http://${healthAddr}/status`,
+      "Ctrl-C stops both.",
+      "",
+    ].join("\n"),
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const children: ChildProcess[] = [];
+  let isStopping = false;
+  const stopAll = async (exitCode: number) => {
+    if (isStopping) return;
+    isStopping = true;
+    for (const child of [...children].reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    }
+    process.exit(exitCode);
+  };
+  process.once("SIGINT", () => void stopAll(0));
+  process.once("SIGTERM", () => void stopAll(0));
+
+  try {
+    const server = await startChild("secrets-server", [
+      "--dev",
+      "--state-dir",
+      options.stateDir,
+      "--listen",
+      options.listen,
+    ]);
+    children.push(server.child);
+    const tokenFile = await writeDemoToken(options.stateDir);
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o750 });
+    const agent = await startChild("secrets-agent", [
+      "--addr",
+      server.addr,
+      "--token-file",
+      tokenFile,
+      "--ca-file",
+      statePaths(options.stateDir).caCert,
+      "--file",
+      options.file,
+      "--health-addr",
+      options.healthAddr,
+    ]);
+    children.push(agent.child);
+    for (const child of children) {
+      child.once("exit", (code) => {
+        if (isStopping) return;
+        process.stderr.write(`dev-stack: a child exited (${code}); stopping\n`);
+        void stopAll(1);
+      });
+    }
+    printTryLines(options, server.addr, agent.addr);
+  } catch (error) {
+    process.stderr.write(`dev-stack: ${(error as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+await main();

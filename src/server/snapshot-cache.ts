@@ -35,6 +35,11 @@ export class SnapshotCache {
     this.#store = store;
   }
 
+  /** The algorithm's current revision, read without decrypting. */
+  revision(algorithm: string): number {
+    return this.#store.revision(algorithm);
+  }
+
   /** The algorithm's snapshot at its current revision. */
   current(algorithm: string): StoreSnapshot {
     const revision = this.#store.revision(algorithm);

@@ -1,4 +1,5 @@
-import type { Client, ClientReadableStream } from "@grpc/grpc-js";
+import { type Client, type ClientReadableStream, status } from "@grpc/grpc-js";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WatchEvent } from "../../src/shared/messages.js";
 import {
@@ -10,12 +11,16 @@ import { type InProcessServer, startInProcess } from "./in-process-server.js";
 
 const ALG_A = "watch/alpha";
 const ALG_B = "watch/beta";
+const ALG_C = "watch/gamma";
 const HEARTBEAT_MS = 300;
 
 /** Collects a stream's events and lets a test wait for the next ones. */
 function collect(stream: ClientReadableStream<WatchEvent>) {
   const events: WatchEvent[] = [];
   const waiters: (() => void)[] = [];
+  const ended = new Promise<number>((resolve) => {
+    stream.on("status", (status: { code: number }) => resolve(status.code));
+  });
   stream.on("data", (event: WatchEvent) => {
     events.push(event);
     for (const wake of waiters.splice(0)) wake();
@@ -37,7 +42,21 @@ function collect(stream: ClientReadableStream<WatchEvent>) {
       };
       check();
     });
-  return { events, waitFor };
+  return { events, waitFor, ended };
+}
+
+/** Flips one byte of a stored ciphertext behind the server's back. */
+function tamper(databasePath: string, algorithm: string): void {
+  const db = new Database(databasePath);
+  const row = db
+    .prepare("SELECT sealed_value FROM secrets WHERE algorithm = ?")
+    .get(algorithm) as { sealed_value: Buffer };
+  row.sealed_value[30] = (row.sealed_value[30] ?? 0) ^ 0x01;
+  db.prepare("UPDATE secrets SET sealed_value = ? WHERE algorithm = ?").run(
+    row.sealed_value,
+    algorithm,
+  );
+  db.close();
 }
 
 describe("WatchSnapshots", () => {
@@ -65,9 +84,9 @@ describe("WatchSnapshots", () => {
     await server?.stop();
   });
 
-  const watch = (knownRevision: number) => {
+  const watch = (knownRevision: number, client = delivery) => {
     const stream = (
-      delivery as unknown as {
+      client as unknown as {
         watchSnapshots(r: unknown): ClientReadableStream<WatchEvent>;
       }
     ).watchSnapshots({ knownRevision });
@@ -115,6 +134,33 @@ describe("WatchSnapshots", () => {
         revision: 2,
         intervalMs: HEARTBEAT_MS,
       });
+    });
+  });
+
+  describe("when a stored value stops decrypting", () => {
+    it("keeps heartbeats going, then ends the stream with INTERNAL on a change", async () => {
+      await create(ALG_C, "KEPT");
+      const client = connectDelivery(
+        server,
+        await server.issueAgentToken(ALG_C),
+      );
+      tamper(server.paths.database, ALG_C);
+      const { waitFor, ended } = watch(1, client);
+      // An agent that is current and its heartbeats need only the
+      // revision: a bad row must not stop them (thrown from a heartbeat
+      // timer it would have taken the whole server down).
+      const heartbeats = await waitFor(2, HEARTBEAT_MS * 6);
+      expect(heartbeats.map((event) => event.event)).toEqual([
+        "heartbeat",
+        "heartbeat",
+      ]);
+      await create(ALG_C, "ADDED");
+      expect(await ended).toBe(status.INTERNAL);
+      client.close();
+      const listed = await callUnary(admin, "listSecrets", {
+        algorithm: ALG_C,
+      });
+      expect(listed).toMatchObject({ revision: 2 });
     });
   });
 });

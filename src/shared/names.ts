@@ -64,12 +64,15 @@ export const MAX_DISPLAY_NAME_CHARS = 200;
 /** Largest description, in characters. */
 export const MAX_DESCRIPTION_CHARS = 2000;
 
+/** True when `algorithm` is `owner/name` with valid parts. */
+export function isAlgorithmName(algorithm: string): boolean {
+  const parts = algorithm.split("/");
+  return parts.length === 2 && parts.every((part) => ALGORITHM_PART.test(part));
+}
+
 /** Throws INVALID_ARGUMENT unless `algorithm` is `owner/name`. */
 export function checkAlgorithm(algorithm: string, field = "algorithm"): void {
-  const parts = algorithm.split("/");
-  const isValid =
-    parts.length === 2 && parts.every((part) => ALGORITHM_PART.test(part));
-  if (!isValid) {
+  if (!isAlgorithmName(algorithm)) {
     throw invalidArgument(
       field,
       "must be OWNER/NAME, each part [A-Za-z0-9][A-Za-z0-9_-]{0,63}",

@@ -7,6 +7,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Metadata } from "@grpc/grpc-js";
 import { SecretsError } from "../shared/errors.js";
+import { checkAlgorithm } from "../shared/names.js";
 import { Redacted } from "../shared/redacted.js";
 import { adminCovers, type Identity, verifyToken } from "../shared/tokens.js";
 
@@ -51,6 +52,9 @@ export class Authenticator {
         "token: only admin tokens may call SecretAdmin",
       );
     }
+    // Checked before the scope, so the refusal below never echoes
+    // arbitrary request text.
+    checkAlgorithm(algorithm);
     if (!adminCovers(identity, algorithm)) {
       throw new SecretsError(
         "PERMISSION_DENIED",

@@ -1,0 +1,152 @@
+/**
+ * Token rotation, refusal by the service, the file guard and `--once`,
+ * with real processes.
+ */
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ServerProcess,
+  startServerProcess,
+} from "../helpers/server-process.js";
+import { tmpfsDir } from "../helpers/tmpfs.js";
+import {
+  type AgentProcess,
+  countLines,
+  createSecret,
+  startAgent,
+  updateSecret,
+  waitUntil,
+  writeAgentToken,
+} from "./agent-harness.js";
+
+const ALGORITHM = "demo/identity";
+
+let server: ServerProcess;
+let agent: AgentProcess;
+let dir: string;
+let tokenFile: string;
+let reloadLog: string;
+
+const fileText = () =>
+  existsSync(agent.file) ? readFileSync(agent.file, "utf8") : "";
+const reloads = () =>
+  existsSync(reloadLog) ? countLines(readFileSync(reloadLog, "utf8")) : 0;
+const status = async () => JSON.parse((await agent.get("/status")).body);
+
+beforeAll(async () => {
+  server = await startServerProcess();
+  dir = tmpfsDir("as-e2e-identity-");
+  tokenFile = await writeAgentToken(server, ALGORITHM, dir);
+  reloadLog = join(dir, "reloads.log");
+  await createSecret(server, ALGORITHM, "API_KEY", "v1");
+  agent = await startAgent({
+    addr: server.addr,
+    caFile: server.paths.caCert,
+    tokenFile,
+    file: join(dir, "secrets.env"),
+    extraArgs: [
+      "--refresh",
+      "1s",
+      "--reload-command",
+      `echo r >> ${reloadLog}`,
+    ],
+  });
+  expect(await waitUntil(() => fileText().includes("API_KEY"), 3000)).toBe(
+    true,
+  );
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await server?.stop();
+});
+
+describe("secrets-agent's file guard", () => {
+  it("puts a deleted or edited file back, without a reload", async () => {
+    const original = fileText();
+    const reloadsBefore = reloads();
+    unlinkSync(agent.file);
+    expect(await waitUntil(() => fileText() === original, 3000)).toBe(true);
+    writeFileSync(agent.file, "export API_KEY='hijacked'\n");
+    expect(await waitUntil(() => fileText() === original, 3000)).toBe(true);
+    expect(reloads()).toBe(reloadsBefore);
+  });
+});
+
+describe("secrets-agent's token file", () => {
+  it("keeps the last good token when the new one is not a token", async () => {
+    writeFileSync(tokenFile, "not a token\n");
+    expect(
+      await waitUntil(() => agent.logs().includes("token file rejected"), 3000),
+    ).toBe(true);
+    await updateSecret(server, ALGORITHM, "API_KEY", "v2");
+    expect(await waitUntil(() => fileText().includes("'v2'"), 3000)).toBe(true);
+  });
+
+  it("keeps the file and reports UNAUTHENTICATED when the service rejects the new token", async () => {
+    writeFileSync(tokenFile, await server.issueAgentToken(ALGORITHM, 1));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = readFileSync(agent.file);
+    expect(
+      await waitUntil(
+        async () => (await status()).lastError?.code === "UNAUTHENTICATED",
+        5000,
+      ),
+    ).toBe(true);
+    expect(readFileSync(agent.file).equals(before)).toBe(true);
+    expect((await agent.get("/readyz")).status).toBe(200);
+    expect(agent.logs()).toContain(
+      "service refused the agent; keeping the file",
+    );
+  });
+
+  it("recovers once a good token is back", async () => {
+    const refreshSyncs = async () => {
+      const metrics = (await agent.get("/metrics")).body;
+      const line = /^secrets_agent_syncs_total\{source="refresh"\} (\d+)/m;
+      return Number(line.exec(metrics)?.[1] ?? 0);
+    };
+    const before = await refreshSyncs();
+    // With the rejected token, refreshes fail; a good one makes them work.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await refreshSyncs()).toBe(before);
+    writeFileSync(tokenFile, await server.issueAgentToken(ALGORITHM));
+    expect(
+      await waitUntil(async () => (await refreshSyncs()) > before, 3000),
+    ).toBe(true);
+    await updateSecret(server, ALGORITHM, "API_KEY", "v3");
+    expect(await waitUntil(() => fileText().includes("'v3'"), 5000)).toBe(true);
+  });
+});
+
+describe("secrets-agent --once", () => {
+  it("writes the file and exits 0", async () => {
+    const file = join(dir, "once.env");
+    const once = await startAgent({
+      addr: server.addr,
+      caFile: server.paths.caCert,
+      tokenFile,
+      file,
+      extraArgs: ["--once"],
+      isNotWaiting: true,
+    });
+    expect(await once.exited).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("API_KEY");
+  });
+
+  it("exits non-zero with a clear message when no snapshot comes in time", async () => {
+    const file = join(dir, "once-down.env");
+    const once = await startAgent({
+      addr: "127.0.0.1:1",
+      caFile: server.paths.caCert,
+      tokenFile,
+      file,
+      extraArgs: ["--once", "--once-timeout", "1s"],
+      isNotWaiting: true,
+    });
+    expect(await once.exited).not.toBe(0);
+    expect(once.logs()).toContain("--once: no snapshot within");
+    expect(existsSync(file)).toBe(false);
+  });
+});

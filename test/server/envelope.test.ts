@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   openValue,
@@ -91,6 +92,24 @@ describe("envelope encryption", () => {
       expect(sealedByOther.kekId).toBe(latest);
       expect(openValue(sealedByOther, binding, keyring)).toEqual(canary);
       expect(JSON.parse(readFileSync(path, "utf8")).active).toBe(latest);
+    });
+  });
+
+  describe("when the KEK file holds a bare key instead of JSON", () => {
+    const path = join(dir, "kek-bare.txt");
+    const keyText = "S2V5TWF0ZXJpYWxUaGF0TXVzdE5vdExlYWs=";
+    writeFileSync(path, keyText, { mode: 0o600 });
+
+    it("refuses with FAILED_PRECONDITION and no key text in the error or its causes", () => {
+      let caught: unknown;
+      try {
+        Keyring.open(path);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as SecretsError).code).toBe("FAILED_PRECONDITION");
+      const printed = inspect(caught, { depth: 10 });
+      expect(printed).not.toContain(keyText.slice(0, 8));
     });
   });
 });

@@ -119,11 +119,19 @@ function parseKeyringFile(path: string): {
       field: "kek-file",
       cause,
     });
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw fail("is missing or unreadable", error);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw fail("is missing or not JSON", error);
+    raw = JSON.parse(text);
+  } catch {
+    // No cause: V8's parse errors quote the text around the fault, and
+    // this text is key material.
+    throw fail("is not JSON");
   }
   const parsed = keyringFileSchema.safeParse(raw);
   if (!parsed.success) throw fail("is not {active, keys: {id: base64}}");

@@ -8,7 +8,6 @@ import { dirname } from "node:path";
 import { SecretsError } from "../shared/errors.js";
 import { readSettingFile } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
-import type { Snapshot } from "../shared/messages.js";
 import { createAgentMetrics } from "./agent-metrics.js";
 import { AgentStatus } from "./agent-status.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -20,8 +19,9 @@ import { FileGuard } from "./file-guard.js";
 import { FilePublisher } from "./file-publisher.js";
 import { startHealthServer } from "./health-server.js";
 import { ReloadNotifier } from "./reload-notifier.js";
-import { decodeSnapshot, SnapshotCache } from "./snapshot-cache.js";
-import { runSyncLoop, type SyncReports, type SyncSource } from "./sync-loop.js";
+import { SnapshotCache } from "./snapshot-cache.js";
+import { runSyncLoop } from "./sync-loop.js";
+import { makeSyncReports } from "./sync-reports.js";
 import { requireMemoryFs } from "./tmpfs-check.js";
 import { TokenSource } from "./token-source.js";
 
@@ -78,7 +78,7 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
     delivery,
     clock,
     stop: loopStop.signal,
-    reports: makeReports(parts, logger, clock),
+    reports: makeSyncReports({ ...parts, logger, clock }),
     knownRevision: () => parts.cache.knownRevision(),
     refreshMs: config.refreshMs,
     isWatchEnabled: config.isWatchEnabled,
@@ -205,90 +205,4 @@ function watchOnce(
       resolve(parts.status.isReady ? 0 : 1);
     });
   });
-}
-
-function makeReports(parts: Parts, logger: Logger, clock: Clock): SyncReports {
-  const log = logger.child({ component: "sync-loop" });
-  const { status, metrics } = parts;
-  const noteSuccess = (source: SyncSource) => {
-    const nowMs = clock.now();
-    status.noteSuccess(nowMs);
-    metrics.syncs.inc({ source });
-    metrics.lastSuccessSeconds.set(nowMs / 1000);
-  };
-  return {
-    onSnapshot(snapshot: Snapshot, source) {
-      noteSuccess(source);
-      log.trace(
-        {
-          source,
-          revision: snapshot.revision,
-          envNames: snapshot.secrets.map((secret) => secret.envName),
-        },
-        "snapshot received",
-      );
-      applySnapshot(parts, snapshot, source, log, clock);
-    },
-    onContact(source, revision) {
-      noteSuccess(source);
-      log.debug({ source, revision }, "service contacted");
-    },
-    onFailure(error, source) {
-      status.noteError(
-        { code: error.code, message: error.message, atMs: clock.now() },
-        (parts.cache.current()?.secrets ?? []).map((secret) =>
-          secret.value.reveal(),
-        ),
-      );
-      status.noteAttempt(clock.now());
-      metrics.failures.inc({ code: error.code });
-      const isDecision =
-        error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
-      const fields = {
-        source,
-        code: error.code,
-        message: status.lastError?.message,
-      };
-      if (isDecision)
-        log.error(fields, "service refused the agent; keeping the file");
-      else if (status.isReady)
-        log.warn(fields, "sync failed; serving the last good file");
-      else log.warn(fields, "sync failed; no file yet");
-    },
-    onStreamState(state) {
-      status.streamState = state;
-      log.debug({ streamState: state }, "stream state");
-    },
-    onReconnect() {
-      metrics.reconnects.inc();
-    },
-  };
-}
-
-function applySnapshot(
-  parts: Parts,
-  snapshot: Snapshot,
-  source: SyncSource,
-  log: Logger,
-  clock: Clock,
-): void {
-  let isNewer = false;
-  try {
-    isNewer = parts.cache.offer(decodeSnapshot(snapshot, clock.now()));
-  } catch (thrown) {
-    const error = SecretsError.from(thrown);
-    parts.status.noteError({
-      code: error.code,
-      message: error.message,
-      atMs: clock.now(),
-    });
-    log.error({ code: error.code, field: error.field }, "snapshot refused");
-    return;
-  }
-  if (!isNewer) return;
-  log.info(
-    { source, revision: snapshot.revision, algorithm: snapshot.algorithm },
-    "snapshot applied",
-  );
-  parts.publisher.changed();
 }

@@ -129,6 +129,8 @@ describe("secrets-agent on a cold start with the service down", () => {
     await setup.server.restart();
     expect(await waitUntil(() => existsSync(setup.file), 31_000)).toBe(true);
     expect(readFileSync(setup.file, "utf8")).toContain("DB_PASSWORD");
-    expect((await agent.get("/readyz")).status).toBe(200);
+    // Readiness flips once the write (rename, then folder fsync) is done.
+    const isReady = async () => (await agent.get("/readyz")).status === 200;
+    expect(await waitUntil(isReady, 1000)).toBe(true);
   }, 45_000);
 });

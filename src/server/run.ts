@@ -46,7 +46,10 @@ export async function runServer(
   });
   if (config.isDev) {
     const paths = statePaths(config.stateDir);
-    process.stdout.write(devGuide({ paths, addr: running.addr, created }));
+    const isTls = !config.isPlaintext;
+    process.stdout.write(
+      devGuide({ paths, addr: running.addr, created, isTls }),
+    );
   }
   stopOnSignals(running, log);
   return running;

@@ -10,6 +10,8 @@ export interface DevGuideOptions {
   addr: string;
   /** Files made on this run; empty when everything was reused. */
   created: string[];
+  /** False under `--insecure-plaintext`; the lines to try then say so. */
+  isTls: boolean;
 }
 
 /** The guide as lines of text. */
@@ -20,8 +22,10 @@ export function devGuide(options: DevGuideOptions): string {
     options.created.length > 0
       ? `created ${options.created.join(", ")}`
       : "reused existing state";
+  const transport = options.isTls ? "with TLS" : "WITHOUT TLS (plaintext)";
+  const ctl = options.isTls ? "secretsctl" : "secretsctl --insecure-plaintext";
   return [
-    `secrets-server (dev) listening on ${options.addr} with TLS`,
+    `secrets-server (dev) listening on ${options.addr} ${transport}`,
     `state folder  ${shown(paths.dir)} (${state})`,
     `  database    ${shown(paths.database)}`,
     `  KEK file    ${shown(paths.kekFile)} (mode 0600)`,
@@ -32,8 +36,8 @@ export function devGuide(options: DevGuideOptions): string {
     `  admin token ${shown(paths.adminToken)} (mode 0600)`,
     "",
     "Try next, in another terminal:",
-    `  printf %s 'hunter2' | secretsctl create demo/hello DB_PASSWORD --display-name "Database password"`,
-    "  secretsctl list demo/hello",
+    `  printf %s 'hunter2' | ${ctl} create demo/hello DB_PASSWORD --display-name "Database password"`,
+    `  ${ctl} list demo/hello`,
     "",
   ].join("\n");
 }

@@ -28,6 +28,8 @@ export interface InProcessServer {
 export interface InProcessOptions {
   heartbeatMs?: number;
   stateDir?: string;
+  /** CA whose client certificates the server demands (`--tls-client-ca`). */
+  clientCaFile?: string;
 }
 
 export async function startInProcess(
@@ -52,7 +54,11 @@ export async function startInProcess(
       databasePath: paths.database,
       kekFile: paths.kekFile,
       tokenKeyFile: paths.tokenVerifyKey,
-      tls: { certFile: paths.serverCert, keyFile: paths.serverKey },
+      tls: {
+        certFile: paths.serverCert,
+        keyFile: paths.serverKey,
+        clientCaFile: options.clientCaFile,
+      },
       heartbeatMs: options.heartbeatMs,
       logger,
     });

@@ -9,7 +9,8 @@ import * as x509 from "@peculiar/x509";
 /** How long the dev CA and server certificate stay valid, in days. */
 const VALID_DAYS = 825;
 
-const KEY_ALGORITHM = {
+/** Key and signature algorithm of every certificate made here. */
+export const KEY_ALGORITHM = {
   name: "ECDSA",
   namedCurve: "P-256",
   hash: "SHA-256",
@@ -25,12 +26,11 @@ export interface DevCertificates {
 
 /** Makes a fresh dev CA and server certificate. */
 export async function makeDevCertificates(): Promise<DevCertificates> {
-  // The library declares the DOM's Crypto type, which Node's lib lacks.
-  (x509.cryptoProvider as { set(crypto: unknown): void }).set(webcrypto);
+  useNodeCrypto();
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
-  const caKeys = await generateKeys();
-  const serverKeys = await generateKeys();
+  const caKeys = await generateKeyPair();
+  const serverKeys = await generateKeyPair();
 
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -78,20 +78,28 @@ export async function makeDevCertificates(): Promise<DevCertificates> {
   };
 }
 
-function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+/** Points @peculiar/x509 at Node's WebCrypto; call before using it. */
+export function useNodeCrypto(): void {
+  // The library declares the DOM's Crypto type, which Node's lib lacks.
+  (x509.cryptoProvider as { set(crypto: unknown): void }).set(webcrypto);
+}
+
+/** A fresh {@link KEY_ALGORITHM} key pair. */
+export function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {
   return webcrypto.subtle.generateKey(KEY_ALGORITHM, true, [
     "sign",
     "verify",
   ]) as Promise<webcrypto.CryptoKeyPair>;
 }
 
-function privateKeyPem(key: webcrypto.CryptoKey): string {
+/** A private key as PKCS#8 PEM. */
+export function privateKeyPem(key: webcrypto.CryptoKey): string {
   const keyObject = KeyObject.from(key);
   return keyObject.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
 /** A positive 16-byte serial number, as hex. */
-function serialNumber(): string {
+export function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return bytes.toString("hex");

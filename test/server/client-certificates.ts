@@ -1,0 +1,61 @@
+/**
+ * A client CA and a client certificate it signed, for tests of
+ * `--tls-client-ca`, built the way the dev certificates are.
+ */
+import * as x509 from "@peculiar/x509";
+import {
+  generateKeyPair,
+  KEY_ALGORITHM,
+  privateKeyPem,
+  serialNumber,
+  useNodeCrypto,
+} from "../../src/server/dev/dev-certificates.js";
+
+/** PEM texts of a client CA and a client certificate with its key. */
+export interface ClientCertificates {
+  caCertPem: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+}
+
+/** A fresh client CA and a client certificate for `commonName`. */
+export async function makeClientCertificates(
+  commonName: string,
+): Promise<ClientCertificates> {
+  useNodeCrypto();
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(Date.now() + 86_400_000);
+  const caKeys = await generateKeyPair();
+  const clientKeys = await generateKeyPair();
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: "CN=algorithm-secrets test client CA",
+    notBefore,
+    notAfter,
+    keys: caKeys,
+    signingAlgorithm: KEY_ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
+  });
+  const clientCert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: `CN=${commonName}`,
+    issuer: caCert.subject,
+    notBefore,
+    notAfter,
+    publicKey: clientKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: KEY_ALGORITHM,
+    extensions: [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+  });
+  return {
+    caCertPem: caCert.toString("pem"),
+    clientCertPem: clientCert.toString("pem"),
+    clientKeyPem: privateKeyPem(clientKeys.privateKey),
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The transport around the services: client certificates with
+ * `--tls-client-ca`, the standard health service, and the warning an
+ * `--insecure-plaintext` server logs at every start.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type Client,
+  credentials,
+  makeClientConstructor,
+  status,
+} from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_SERVICE, DELIVERY_SERVICE } from "../../src/shared/contract.js";
+import {
+  type ServerProcess,
+  startServerProcess,
+} from "../helpers/server-process.js";
+import { tmpfsDir } from "../helpers/tmpfs.js";
+import {
+  type ClientCertificates,
+  makeClientCertificates,
+} from "./client-certificates.js";
+import { type InProcessServer, startInProcess } from "./in-process-server.js";
+
+const HealthClient = makeClientConstructor(healthService, "Health");
+
+interface HealthOptions {
+  addr: string;
+  caPem?: Buffer;
+  certificate?: { keyPem: string; certPem: string };
+}
+
+function healthClient(options: HealthOptions): Client {
+  const tls = options.caPem
+    ? credentials.createSsl(
+        options.caPem,
+        options.certificate ? Buffer.from(options.certificate.keyPem) : null,
+        options.certificate ? Buffer.from(options.certificate.certPem) : null,
+      )
+    : credentials.createInsecure();
+  // The dev certificate names localhost; the server listens on 127.0.0.1.
+  const addr = options.addr.replace("127.0.0.1", "localhost");
+  return new HealthClient(addr, tls);
+}
+
+/** The status `service` reports, or the gRPC code the check failed with. */
+function check(client: Client, service: string): Promise<string | number> {
+  const unary = client as unknown as {
+    check(
+      request: { service: string },
+      options: { deadline: number },
+      callback: (error: { code: number } | null, reply?: unknown) => void,
+    ): void;
+  };
+  return new Promise((resolve) => {
+    unary.check({ service }, { deadline: Date.now() + 5_000 }, (error, reply) =>
+      resolve(error ? error.code : (reply as { status: string }).status),
+    );
+  });
+}
+
+describe("secrets-server transport", () => {
+  describe("with --tls-client-ca", () => {
+    let server: InProcessServer;
+    let trusted: ClientCertificates;
+    let foreign: ClientCertificates;
+
+    beforeAll(async () => {
+      const dir = tmpfsDir("as-mtls-");
+      trusted = await makeClientCertificates("trusted-agent");
+      foreign = await makeClientCertificates("foreign-agent");
+      const clientCaFile = join(dir, "client-ca.crt");
+      writeFileSync(clientCaFile, trusted.caCertPem);
+      server = await startInProcess({ clientCaFile });
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    const checkWith = async (certificates?: ClientCertificates) => {
+      const client = healthClient({
+        addr: server.addr,
+        caPem: server.caPem,
+        certificate: certificates && {
+          keyPem: certificates.clientKeyPem,
+          certPem: certificates.clientCertPem,
+        },
+      });
+      try {
+        return await check(client, "");
+      } finally {
+        client.close();
+      }
+    };
+
+    it("refuses a client without a certificate", async () => {
+      // The handshake fails, so the call never reaches the server.
+      expect(await checkWith()).toBe(status.UNAVAILABLE);
+    });
+
+    it("refuses a client whose certificate another CA signed", async () => {
+      expect(await checkWith(foreign)).toBe(status.UNAVAILABLE);
+    });
+
+    it("serves a client with a certificate the CA signed", async () => {
+      expect(await checkWith(trusted)).toBe("SERVING");
+    });
+  });
+
+  describe("health service", () => {
+    let server: InProcessServer;
+    let client: Client;
+
+    beforeAll(async () => {
+      server = await startInProcess();
+      client = healthClient({ addr: server.addr, caPem: server.caPem });
+    });
+
+    afterAll(async () => {
+      client?.close();
+      await server?.stop();
+    });
+
+    for (const name of ["", DELIVERY_SERVICE, ADMIN_SERVICE]) {
+      it(`reports ${name || "the server"} SERVING without a token`, async () => {
+        expect(await check(client, name)).toBe("SERVING");
+      });
+    }
+
+    it("answers NOT_FOUND for a service it does not serve", async () => {
+      expect(await check(client, "no.such.Service")).toBe(status.NOT_FOUND);
+    });
+  });
+
+  describe("with --insecure-plaintext", () => {
+    let server: ServerProcess;
+
+    beforeAll(async () => {
+      server = await startServerProcess({
+        extraArgs: ["--insecure-plaintext"],
+      });
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    const warnings = () =>
+      server
+        .logs()
+        .split("\n")
+        .filter((line) => line.includes('"level":"warn"'))
+        .filter((line) => line.includes("insecure plaintext"));
+
+    it("logs a warning at start", () => {
+      expect(warnings()).toHaveLength(1);
+    });
+
+    it("logs the warning again at every start", async () => {
+      await server.restart();
+      expect(warnings()).toHaveLength(2);
+    });
+
+    it("says so in the dev guide, with secretsctl lines that work", () => {
+      expect(server.logs()).toContain("WITHOUT TLS");
+      expect(server.logs()).toContain("secretsctl --insecure-plaintext list");
+    });
+
+    it("serves without TLS", async () => {
+      const client = healthClient({ addr: server.addr });
+      expect(await check(client, "")).toBe("SERVING");
+      client.close();
+    });
+  });
+});

@@ -6,9 +6,9 @@ import * as x509 from "@peculiar/x509";
 import {
   generateKeyPair,
   KEY_ALGORITHM,
+  makeCertificateAuthority,
   privateKeyPem,
   serialNumber,
-  useNodeCrypto,
 } from "../../src/server/dev/dev-certificates.js";
 
 /** PEM texts of a client CA and a client certificate with its key. */
@@ -22,31 +22,21 @@ export interface ClientCertificates {
 export async function makeClientCertificates(
   commonName: string,
 ): Promise<ClientCertificates> {
-  useNodeCrypto();
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 86_400_000);
-  const caKeys = await generateKeyPair();
-  const clientKeys = await generateKeyPair();
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serialNumber(),
-    name: "CN=algorithm-secrets test client CA",
+  const ca = await makeCertificateAuthority("test client CA", {
     notBefore,
     notAfter,
-    keys: caKeys,
-    signingAlgorithm: KEY_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-    ],
   });
+  const clientKeys = await generateKeyPair();
   const clientCert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: `CN=${commonName}`,
-    issuer: caCert.subject,
+    issuer: ca.cert.subject,
     notBefore,
     notAfter,
     publicKey: clientKeys.publicKey,
-    signingKey: caKeys.privateKey,
+    signingKey: ca.keys.privateKey,
     signingAlgorithm: KEY_ALGORITHM,
     extensions: [
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -54,7 +44,7 @@ export async function makeClientCertificates(
     ],
   });
   return {
-    caCertPem: caCert.toString("pem"),
+    caCertPem: ca.cert.toString("pem"),
     clientCertPem: clientCert.toString("pem"),
     clientKeyPem: privateKeyPem(clientKeys.privateKey),
   };

@@ -24,20 +24,30 @@ export interface DevCertificates {
   serverKeyPem: string;
 }
 
-/** Makes a fresh dev CA and server certificate. */
-export async function makeDevCertificates(): Promise<DevCertificates> {
-  useNodeCrypto();
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
-  const caKeys = await generateKeyPair();
-  const serverKeys = await generateKeyPair();
+/** A self-signed CA certificate and its keys. */
+export interface CertificateAuthority {
+  cert: x509.X509Certificate;
+  keys: webcrypto.CryptoKeyPair;
+}
 
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+/** Validity window of a certificate made now, in dates. */
+export interface Validity {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** A fresh self-signed CA named `CN=commonName`, valid for `validity`. */
+export async function makeCertificateAuthority(
+  commonName: string,
+  validity: Validity,
+): Promise<CertificateAuthority> {
+  useNodeCrypto();
+  const keys = await generateKeyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: "CN=algorithm-secrets dev CA",
-    notBefore,
-    notAfter,
-    keys: caKeys,
+    name: `CN=${commonName}`,
+    ...validity,
+    keys,
     signingAlgorithm: KEY_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
@@ -45,9 +55,21 @@ export async function makeDevCertificates(): Promise<DevCertificates> {
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
         true,
       ),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
+  return { cert, keys };
+}
+
+/** Makes a fresh dev CA and server certificate. */
+export async function makeDevCertificates(): Promise<DevCertificates> {
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
+  const { cert: caCert, keys: caKeys } = await makeCertificateAuthority(
+    "algorithm-secrets dev CA",
+    { notBefore, notAfter },
+  );
+  const serverKeys = await generateKeyPair();
 
   const serverCert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),

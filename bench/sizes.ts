@@ -1,0 +1,99 @@
+/**
+ * Size parameters of a bench run. `BENCH_SIZE=smoke` shrinks every loop
+ * so CI finishes in seconds (figures then mean nothing); `full` is what
+ * the issue asks for; `--quick` keeps full sizes but idles 5 s, not 60 s.
+ */
+
+export interface BenchSizes {
+  name: "smoke" | "full" | "quick";
+  /** Updates timed per propagation series (and its floor). */
+  propagationUpdates: number;
+  /** Secrets per algorithm in the propagation and unary payloads. */
+  payloadSecrets: number;
+  /** Bytes per secret value. */
+  valueBytes: number;
+  fanoutAlgorithms: number;
+  fanoutReplicas: number;
+  /** Client processes that hold the simulated agents. */
+  fanoutWorkers: number;
+  /** Single-algorithm updates timed under the fan-out load. */
+  fanoutSingleUpdates: number;
+  /** Length of each unary throughput run, in milliseconds. */
+  unaryRunMs: number;
+  /** Calls in flight during a unary run. */
+  unaryConcurrency: number;
+  /** Agent starts timed (and as many `node -e 0`). */
+  footprintStarts: number;
+  /** Idle window for agent RSS and CPU, in milliseconds. */
+  idleWindowMs: number;
+}
+
+const FULL: BenchSizes = {
+  name: "full",
+  propagationUpdates: 200,
+  payloadSecrets: 5,
+  valueBytes: 64,
+  fanoutAlgorithms: 1000,
+  fanoutReplicas: 10,
+  fanoutWorkers: 4,
+  fanoutSingleUpdates: 50,
+  unaryRunMs: 5000,
+  unaryConcurrency: 32,
+  footprintStarts: 5,
+  idleWindowMs: 60_000,
+};
+
+const SMOKE: BenchSizes = {
+  name: "smoke",
+  propagationUpdates: 5,
+  payloadSecrets: 2,
+  valueBytes: 32,
+  fanoutAlgorithms: 10,
+  fanoutReplicas: 2,
+  fanoutWorkers: 1,
+  fanoutSingleUpdates: 3,
+  unaryRunMs: 300,
+  unaryConcurrency: 4,
+  footprintStarts: 1,
+  idleWindowMs: 1500,
+};
+
+/** Sizes from `BENCH_SIZE` (smoke|full) and the `--quick` flag. */
+export function chooseSizes(
+  env: NodeJS.ProcessEnv,
+  argv: readonly string[],
+): BenchSizes {
+  const size = env.BENCH_SIZE ?? "full";
+  if (size !== "smoke" && size !== "full") {
+    throw new Error(`BENCH_SIZE: "${size}" is neither smoke nor full`);
+  }
+  if (size === "smoke") return SMOKE;
+  if (argv.includes("--quick")) {
+    return { ...FULL, name: "quick", idleWindowMs: 5000 };
+  }
+  return FULL;
+}
+
+/**
+ * The value of a payload's first secret at update `index`: a marker the
+ * reader looks for, padded to `bytes` so every message has the same size.
+ */
+export function markerValue(index: number, bytes: number): string {
+  return `m${index}z`.padEnd(bytes, "x");
+}
+
+/** Filler value of the other secrets of a payload. */
+export function fillerValue(bytes: number): string {
+  return "f".repeat(bytes);
+}
+
+/** Env name of secret `index` in a payload. */
+export function envNameOf(index: number): string {
+  return `BENCH_SECRET_${index}`;
+}
+
+/**
+ * Floor server trigger: a GetSnapshot with `knownRevision` at or above
+ * this pushes marker `knownRevision - PUSH_BASE` to its watch streams.
+ */
+export const PUSH_BASE = 1_000_000_000;

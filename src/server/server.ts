@@ -10,6 +10,7 @@ import {
   loadContract,
 } from "../shared/contract.js";
 import { SecretsError } from "../shared/errors.js";
+import { maskGrpcLogs } from "../shared/grpc-logging.js";
 import { readSettingFile, readVerifyKey } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { Authenticator } from "./auth.js";
@@ -68,6 +69,7 @@ export interface RunningServer {
 export async function startServer(
   options: StartServerOptions,
 ): Promise<RunningServer> {
+  maskGrpcLogs();
   const logger = options.logger.child({ component: "server" });
   const credentials = makeCredentials(options.tls);
   const auth = new Authenticator(

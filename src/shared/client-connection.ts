@@ -14,6 +14,7 @@ import {
   type Interceptor,
   type ServiceClientConstructor,
 } from "@grpc/grpc-js";
+import { maskGrpcLogs } from "./grpc-logging.js";
 import type { Redacted } from "./redacted.js";
 
 export interface ConnectionOptions {
@@ -34,6 +35,7 @@ export function connectClient<T extends Client>(
   ClientClass: ServiceClientConstructor,
   options: ConnectionOptions,
 ): T {
+  maskGrpcLogs();
   const host = hostOf(options.addr);
   const isIpHost = !options.isPlaintext && isIP(host) !== 0;
   const client = new ClientClass(

@@ -48,6 +48,11 @@ export function makeSyncReports(parts: ReportTargets): SyncReports {
     onContact(source, revision) {
       noteSuccess(source);
       log.debug({ source, revision }, "service contacted");
+      // A file behind the cache means its last write failed: try again.
+      const held = parts.cache.current();
+      if (held && held.revision !== parts.status.revision) {
+        parts.publisher.changed();
+      }
     },
     onFailure(error, source) {
       status.noteError(

@@ -36,6 +36,16 @@ function create(store: SecretStore, envName: string, text: string | Buffer) {
   });
 }
 
+function errorOf(action: () => unknown): SecretsError | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof SecretsError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
 function codeOf(action: () => unknown): string | undefined {
   try {
     action();
@@ -107,36 +117,95 @@ describe("SecretStore", () => {
       description: "",
       value: value("ok"),
     };
-    const cases: [string, Partial<typeof base>, string][] = [
-      ["bad algorithm", { algorithm: "no-slash" }, "INVALID_ARGUMENT"],
-      ["bad env name", { envName: "1BAD" }, "INVALID_ARGUMENT"],
-      ["reserved env name", { envName: "PATH" }, "INVALID_ARGUMENT"],
-      ["LD_ prefix", { envName: "LD_PRELOAD" }, "INVALID_ARGUMENT"],
-      ["own prefix", { envName: "ALGORITHM_SECRETS_X" }, "INVALID_ARGUMENT"],
-      ["duplicate", { envName: "TAKEN" }, "ALREADY_EXISTS"],
-      ["NUL", { value: value("a\0b") }, "INVALID_ARGUMENT"],
+    const cases: [string, Partial<typeof base>, string, string][] = [
+      [
+        "bad algorithm",
+        { algorithm: "no-slash" },
+        "INVALID_ARGUMENT",
+        "algorithm",
+      ],
+      ["empty env name", { envName: "" }, "INVALID_ARGUMENT", "env_name"],
+      ["bad env name", { envName: "1BAD" }, "INVALID_ARGUMENT", "env_name"],
+      ["NUL in env name", { envName: "A\0B" }, "INVALID_ARGUMENT", "env_name"],
+      [
+        "reserved env name",
+        { envName: "PATH" },
+        "INVALID_ARGUMENT",
+        "env_name",
+      ],
+      // Refused in any case: a shell or a platform that folds case must
+      // not be handed a second PATH.
+      [
+        "reserved name in lower case",
+        { envName: "path" },
+        "INVALID_ARGUMENT",
+        "env_name",
+      ],
+      ["LD_ prefix", { envName: "LD_PRELOAD" }, "INVALID_ARGUMENT", "env_name"],
+      [
+        "ld_ prefix in lower case",
+        { envName: "ld_preload" },
+        "INVALID_ARGUMENT",
+        "env_name",
+      ],
+      [
+        "DYLD_ prefix",
+        { envName: "DYLD_INSERT_LIBRARIES" },
+        "INVALID_ARGUMENT",
+        "env_name",
+      ],
+      [
+        "own prefix",
+        { envName: "ALGORITHM_SECRETS_X" },
+        "INVALID_ARGUMENT",
+        "env_name",
+      ],
+      ["duplicate", { envName: "TAKEN" }, "ALREADY_EXISTS", "env_name"],
+      ["NUL", { value: value("a\0b") }, "INVALID_ARGUMENT", "value"],
       [
         "invalid UTF-8",
         { value: value(Buffer.from([0xc3, 0x28])) },
         "INVALID_ARGUMENT",
+        "value",
       ],
       [
         "oversize value",
         { value: value(Buffer.alloc(64 * 1024 + 1, "a")) },
         "INVALID_ARGUMENT",
+        "value",
       ],
-      ["oversize total", { value: value(big) }, "INVALID_ARGUMENT"],
-      ["empty display name", { displayName: " " }, "INVALID_ARGUMENT"],
-      ["control char", { description: "a\u0007" }, "INVALID_ARGUMENT"],
+      ["oversize total", { value: value(big) }, "INVALID_ARGUMENT", "value"],
+      [
+        "empty display name",
+        { displayName: " " },
+        "INVALID_ARGUMENT",
+        "display_name",
+      ],
+      [
+        "control char",
+        { description: "a\u0007" },
+        "INVALID_ARGUMENT",
+        "description",
+      ],
     ];
 
-    for (const [situation, change, code] of cases) {
-      it(`refuses ${situation} with ${code} and changes nothing`, () => {
-        expect(codeOf(() => store.create({ ...base, ...change }))).toBe(code);
+    for (const [situation, change, code, field] of cases) {
+      it(`refuses ${situation} with ${code} naming ${field}, changing nothing`, () => {
+        const error = errorOf(() => store.create({ ...base, ...change }));
+        expect(error?.code).toBe(code);
+        expect(error?.field).toBe(field);
         expect(store.revision(ALG)).toBe(before.revision);
         expect(store.list(ALG)).toEqual(before.list);
       });
     }
+
+    it("accepts exactly 64 KiB, the limit itself", () => {
+      const dir = tmpfsDir("as-store-limit-");
+      const { store: fresh } = openStore(dir);
+      const record = create(fresh, "AT_LIMIT", Buffer.alloc(64 * 1024, "a"));
+      expect(record.version).toBe(1);
+      fresh.close();
+    });
 
     it("refuses an update that breaks the total and changes nothing", () => {
       const update = () =>
@@ -151,6 +220,31 @@ describe("SecretStore", () => {
       expect(codeOf(update)).toBe("NOT_FOUND");
       expect(codeOf(() => store.delete(ALG, "MISSING"))).toBe("NOT_FOUND");
       expect(store.revision(ALG)).toBe(before.revision);
+    });
+  });
+
+  describe("when a write fails inside its transaction", () => {
+    const dir = tmpfsDir("as-store-midway-");
+    const { store, commits } = openStore(dir);
+    create(store, "KEPT", "v");
+    const before = { list: store.list(ALG), revision: store.revision(ALG) };
+    // The row is inserted first; the revision bump after it then fails.
+    const raw = new Database(join(dir, "secrets.db"));
+    raw.exec(`CREATE TRIGGER fail_bump BEFORE UPDATE ON algorithms
+      BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    raw.close();
+
+    it("leaves no row, the revision unchanged and no commit told", () => {
+      expect(codeOf(() => create(store, "NEW_ONE", "v"))).toBeDefined();
+      const update = () =>
+        store.update({ algorithm: ALG, envName: "KEPT", value: value("w") });
+      expect(codeOf(update)).toBeDefined();
+      expect(store.revision(ALG)).toBe(before.revision);
+      expect(store.list(ALG)).toEqual(before.list);
+      expect(store.snapshot(ALG).secrets.map((s) => `${s.value}`)).toEqual([
+        "v",
+      ]);
+      expect(commits).toHaveLength(1);
     });
   });
 

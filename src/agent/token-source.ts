@@ -30,6 +30,8 @@ export class TokenSource {
   readonly #options: TokenSourceOptions;
   #current: LoadedToken;
   #watch: FolderWatch | undefined;
+  #reading: Promise<void> | undefined;
+  #isRereadPending = false;
 
   private constructor(options: TokenSourceOptions, first: LoadedToken) {
     this.#options = options;
@@ -60,8 +62,27 @@ export class TokenSource {
     await this.#watch.ready;
   }
 
-  /** Re-reads the file; keeps the last good token if the new one is bad. */
-  async reload(): Promise<void> {
+  /**
+   * Re-reads the file; keeps the last good token if the new one is bad.
+   * Reads never overlap, and a change during a read causes one more read,
+   * so a slow read of an older content cannot win over a newer one.
+   */
+  reload(): Promise<void> {
+    if (this.#reading) {
+      this.#isRereadPending = true;
+      return this.#reading;
+    }
+    this.#reading = this.#readOnce().finally(() => {
+      this.#reading = undefined;
+      if (this.#isRereadPending) {
+        this.#isRereadPending = false;
+        void this.reload();
+      }
+    });
+    return this.#reading;
+  }
+
+  async #readOnce(): Promise<void> {
     const log = this.#options.logger;
     try {
       const next = await loadToken(this.#options.path);

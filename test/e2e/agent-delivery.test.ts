@@ -32,7 +32,9 @@ const REFRESH_MS = 300;
 let server: ServerProcess;
 let agent: AgentProcess;
 let admin: Client;
-let dir: string;
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const dir = tmpfsDir("as-e2e-delivery-");
 let reloadLog: string;
 
 const fileText = () => {
@@ -57,7 +59,6 @@ async function metric(name: string): Promise<number> {
 
 beforeAll(async () => {
   server = await startServerProcess({ extraArgs: ["--log-level", "trace"] });
-  dir = tmpfsDir("as-e2e-delivery-");
   reloadLog = join(dir, "reloads.log");
   agent = await startAgent({
     addr: server.addr,
@@ -177,6 +178,11 @@ describe("secrets-agent with the watch stream up", () => {
       expect(await waitUntil(() => fileText().includes(canary), 2000)).toBe(
         true,
       );
+      const listsCanary = async () =>
+        JSON.parse((await agent.get("/status")).body).envNames.includes(
+          "CANARY",
+        );
+      expect(await waitUntil(listsCanary, 1000)).toBe(true);
       const token = readFileSync(join(dir, "agent.token"), "utf8").trim();
 
       const responses = await Promise.all(

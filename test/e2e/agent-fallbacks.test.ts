@@ -29,13 +29,14 @@ const ALGORITHM = "demo/fallbacks";
 const REFRESH_MS = 2000;
 
 let server: ServerProcess;
-let dir: string;
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const dir = tmpfsDir("as-e2e-fallbacks-");
 let tokenFile: string;
 const stops: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
   server = await startServerProcess();
-  dir = tmpfsDir("as-e2e-fallbacks-");
   tokenFile = await writeAgentToken(server, ALGORITHM, dir);
   await createSecret(server, ALGORITHM, "API_KEY", "v0");
 });
@@ -90,7 +91,8 @@ function diskScratch(): string | undefined {
   const type = statfsSync("/var/tmp").type;
   if (type === TMPFS_MAGIC || type === RAMFS_MAGIC) return undefined;
   const folder = mkdtempSync("/var/tmp/as-e2e-disk-");
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  // Removed by the afterAll above, once the agents are stopped.
+  stops.unshift(async () => rmSync(folder, { recursive: true, force: true }));
   return folder;
 }
 

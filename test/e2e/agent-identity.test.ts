@@ -24,7 +24,9 @@ const ALGORITHM = "demo/identity";
 
 let server: ServerProcess;
 let agent: AgentProcess;
-let dir: string;
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const dir = tmpfsDir("as-e2e-identity-");
 let tokenFile: string;
 let reloadLog: string;
 
@@ -36,7 +38,6 @@ const status = async () => JSON.parse((await agent.get("/status")).body);
 
 beforeAll(async () => {
   server = await startServerProcess();
-  dir = tmpfsDir("as-e2e-identity-");
   tokenFile = await writeAgentToken(server, ALGORITHM, dir);
   reloadLog = join(dir, "reloads.log");
   await createSecret(server, ALGORITHM, "API_KEY", "v1");

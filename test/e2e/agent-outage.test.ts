@@ -3,7 +3,7 @@
  * keeps the last good file, says it is stale, and catches up; on a cold
  * start it writes nothing until the service answers.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -21,6 +21,9 @@ import {
 
 const ALGORITHM = "demo/outage";
 
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const root = tmpfsDir("as-e2e-outage-");
 const running: Array<{ stop(): Promise<unknown> }> = [];
 afterAll(async () => {
   for (const process of running.reverse()) await process.stop();
@@ -40,7 +43,7 @@ async function setUp(extraArgs: string[] = []) {
   // A short heartbeat lets a reopened stream report "up" soon.
   const server = await startServerProcess({ extraArgs: ["--heartbeat", "1s"] });
   running.push(server);
-  const dir = tmpfsDir("as-e2e-outage-");
+  const dir = mkdtempSync(join(root, "case-"));
   const tokenFile = await writeAgentToken(server, ALGORITHM, dir);
   const file = join(dir, "secrets.env");
   const start = () =>

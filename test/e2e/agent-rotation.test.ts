@@ -49,7 +49,9 @@ echo "$good $bad"
 let server: ServerProcess;
 let agent: AgentProcess;
 let admin: Client;
-let dir: string;
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const dir = tmpfsDir("as-e2e-rotation-");
 
 const valueFor = (i: number) => Buffer.from(`${i}:${PADDING}:${i}`);
 const setSecret = (method: string, envName: string, value: Buffer) =>
@@ -63,7 +65,6 @@ const setSecret = (method: string, envName: string, value: Buffer) =>
 
 beforeAll(async () => {
   server = await startServerProcess();
-  dir = tmpfsDir("as-e2e-rotation-");
   admin = connectAdmin(server, server.adminToken);
   await setSecret("createSecret", "V", valueFor(0));
   await setSecret("createSecret", "ZZ_END", Buffer.from("ok"));

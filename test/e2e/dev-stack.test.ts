@@ -12,6 +12,9 @@ import { waitUntil } from "./agent-harness.js";
 
 const execFileAsync = promisify(execFile);
 
+// Made before the afterAll below, whose stops therefore run first
+// (after-hooks run in reverse): no agent is left to restore files into it.
+const dir = tmpfsDir("as-e2e-devstack-");
 let stack: ChildProcess | undefined;
 afterAll(() => {
   if (stack?.exitCode === null) stack.kill("SIGKILL");
@@ -19,7 +22,6 @@ afterAll(() => {
 
 describe("dev-stack (npm start)", () => {
   it("runs server and agent; the printed lines create and read a secret; SIGINT stops both", async () => {
-    const dir = tmpfsDir("as-e2e-devstack-");
     const file = join(dir, "run", "secrets.env");
     stack = spawn(
       process.execPath,

@@ -1,4 +1,5 @@
 import {
+  mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -13,8 +14,10 @@ import { tmpfsDir } from "../helpers/tmpfs.js";
 
 const content = (text: string) => new Redacted(text);
 
+const root = tmpfsDir("as-writer-");
+
 function newWriter(options: { mode?: number; gid?: number } = {}) {
-  const dir = tmpfsDir("as-writer-");
+  const dir = mkdtempSync(join(root, "case-"));
   const path = join(dir, "secrets.env");
   const writer = new EnvFileWriter({
     path,

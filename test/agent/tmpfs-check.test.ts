@@ -14,10 +14,12 @@ function diskDir(): string | undefined {
   return type === TMPFS_MAGIC || type === RAMFS_MAGIC ? undefined : "/var/tmp";
 }
 
+const scratch = tmpfsDir();
+
 describe("requireMemoryFs", () => {
   describe("on tmpfs", () => {
     it("accepts the folder", async () => {
-      const check = await requireMemoryFs(tmpfsDir(), false);
+      const check = await requireMemoryFs(scratch, false);
       expect(check.isInMemory).toBe(true);
     });
   });

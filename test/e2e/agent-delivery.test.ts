@@ -58,7 +58,10 @@ async function metric(name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startServerProcess({ extraArgs: ["--log-level", "trace"] });
+  server = await startServerProcess({
+    stateDir: join(dir, "server"),
+    extraArgs: ["--log-level", "trace"],
+  });
   reloadLog = join(dir, "reloads.log");
   agent = await startAgent({
     addr: server.addr,

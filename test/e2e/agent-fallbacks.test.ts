@@ -36,7 +36,7 @@ let tokenFile: string;
 const stops: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ stateDir: join(dir, "server") });
   tokenFile = await writeAgentToken(server, ALGORITHM, dir);
   await createSecret(server, ALGORITHM, "API_KEY", "v0");
 });

@@ -37,7 +37,7 @@ const reloads = () =>
 const status = async () => JSON.parse((await agent.get("/status")).body);
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ stateDir: join(dir, "server") });
   tokenFile = await writeAgentToken(server, ALGORITHM, dir);
   reloadLog = join(dir, "reloads.log");
   await createSecret(server, ALGORITHM, "API_KEY", "v1");

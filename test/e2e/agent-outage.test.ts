@@ -41,7 +41,10 @@ async function status(agent: AgentProcess) {
 
 async function setUp(extraArgs: string[] = []) {
   // A short heartbeat lets a reopened stream report "up" soon.
-  const server = await startServerProcess({ extraArgs: ["--heartbeat", "1s"] });
+  const server = await startServerProcess({
+    stateDir: mkdtempSync(join(root, "server-")),
+    extraArgs: ["--heartbeat", "1s"],
+  });
   running.push(server);
   const dir = mkdtempSync(join(root, "case-"));
   const tokenFile = await writeAgentToken(server, ALGORITHM, dir);

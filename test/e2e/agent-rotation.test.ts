@@ -64,7 +64,7 @@ const setSecret = (method: string, envName: string, value: Buffer) =>
   });
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ stateDir: join(dir, "server") });
   admin = connectAdmin(server, server.adminToken);
   await setSecret("createSecret", "V", valueFor(0));
   await setSecret("createSecret", "ZZ_END", Buffer.from("ok"));

@@ -2,7 +2,8 @@
  * `npm run bench`: runs every section with its floor, prints one table
  * and writes bench/results.json. `BENCH_SIZE=smoke` for a seconds-long
  * run (CI), `--quick` for full sizes with a 5 s idle window;
- * `BENCH_RESULTS=path` writes the results elsewhere.
+ * `BENCH_RESULTS=path` writes the results elsewhere; `BENCH_ONLY=fanout`
+ * runs sections 2 and 5 alone (with BENCH_ALGORITHMS/REPLICAS/WORKERS).
  */
 
 import { writeFileSync } from "node:fs";
@@ -58,7 +59,9 @@ async function main(): Promise<number> {
   };
 
   try {
-    await runSingleAgentSections(sizes, results, section);
+    if (process.env.BENCH_ONLY !== "fanout") {
+      await runSingleAgentSections(sizes, results, section);
+    }
     results.fanout = await section("fan-out and reconnect storm", () =>
       benchFanout(sizes),
     );

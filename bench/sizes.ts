@@ -67,11 +67,30 @@ export function chooseSizes(
   if (size !== "smoke" && size !== "full") {
     throw new Error(`BENCH_SIZE: "${size}" is neither smoke nor full`);
   }
-  if (size === "smoke") return SMOKE;
-  if (argv.includes("--quick")) {
-    return { ...FULL, name: "quick", idleWindowMs: 5000 };
+  let sizes = SMOKE;
+  if (size === "full") {
+    sizes = argv.includes("--quick")
+      ? { ...FULL, name: "quick", idleWindowMs: 5000 }
+      : FULL;
   }
-  return FULL;
+  return withOverrides(sizes, env);
+}
+
+/** `BENCH_ALGORITHMS`, `BENCH_REPLICAS`, `BENCH_WORKERS`: fan-out size. */
+function withOverrides(sizes: BenchSizes, env: NodeJS.ProcessEnv): BenchSizes {
+  const count = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`${name}: "${env[name]}" is not a positive integer`);
+    }
+    return value;
+  };
+  return {
+    ...sizes,
+    fanoutAlgorithms: count("BENCH_ALGORITHMS", sizes.fanoutAlgorithms),
+    fanoutReplicas: count("BENCH_REPLICAS", sizes.fanoutReplicas),
+    fanoutWorkers: count("BENCH_WORKERS", sizes.fanoutWorkers),
+  };
 }
 
 /**

@@ -88,7 +88,8 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   });
 
   await loop;
-  const exitCode = onceResult ? await onceResult : 0;
+  const loopExitCode = parts.isLoopAlive ? 0 : 1;
+  const exitCode = onceResult ? await onceResult : loopExitCode;
   parts.publisher.stop();
   options.stop.removeEventListener("abort", onOuterStop);
   await Promise.all([started.close(), tokens.close()]);

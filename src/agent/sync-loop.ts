@@ -108,8 +108,11 @@ async function refreshOnce(
 ): Promise<SecretsError | undefined> {
   const { reports } = options;
   try {
-    const result = await options.delivery.getSnapshot(options.knownRevision());
-    if (options.stop.aborted) return undefined;
+    const result = await untilStopped(
+      options.delivery.getSnapshot(options.knownRevision()),
+      options.stop,
+    );
+    if (result === undefined) return undefined;
     if (result.kind === "snapshot")
       reports.onSnapshot(result.snapshot, "refresh");
     else reports.onContact("refresh", result.revision);
@@ -119,6 +122,31 @@ async function refreshOnce(
     if (!options.stop.aborted) reports.onFailure(error, "refresh");
     return error;
   }
+}
+
+/**
+ * `promise`, or undefined as soon as `stop` aborts, so that stopping the
+ * agent never waits for a call to a service that does not answer.
+ */
+function untilStopped<T>(
+  promise: Promise<T>,
+  stop: AbortSignal,
+): Promise<T | undefined> {
+  if (stop.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    stop.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        stop.removeEventListener("abort", onAbort);
+        resolve(stop.aborted ? undefined : value);
+      },
+      (error: unknown) => {
+        stop.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 async function runStreamLoop(

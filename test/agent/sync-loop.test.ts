@@ -165,6 +165,22 @@ describe("runSyncLoop", () => {
     });
   });
 
+  describe("when stopped during a refresh the service never answers", () => {
+    it("ends at once instead of waiting for the call", async () => {
+      const delivery = new ScriptedDelivery();
+      delivery.refreshAnswer = () => new Promise(() => {});
+      const loop = start(delivery);
+      await vi.advanceTimersByTimeAsync(10);
+      loop.stop.abort();
+      let isDone = false;
+      void loop.done.then(() => {
+        isDone = true;
+      });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(isDone).toBe(true);
+    });
+  });
+
   describe("when stopped", () => {
     it("ends both loops and reports the stream stopped", async () => {
       const delivery = new ScriptedDelivery();

@@ -24,8 +24,10 @@ function numbersIn(value: unknown): boolean {
 
 describe("npm run bench", () => {
   describe("at the smoke size", () => {
+    const dir = tmpfsDir("as-bench-test-");
+
     it("prints the table and writes every section with numbers", async () => {
-      const resultsFile = join(tmpfsDir("as-bench-test-"), "results.json");
+      const resultsFile = join(dir, "results.json");
       const { stdout } = await execFileAsync(
         process.execPath,
         [join(packageRoot(), "dist/bench/run.js")],

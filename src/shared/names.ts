@@ -80,7 +80,11 @@ export function checkAlgorithm(algorithm: string, field = "algorithm"): void {
   }
 }
 
-/** True when `envName` is reserved for the platform or the shell. */
+/**
+ * True when `envName` is reserved for the platform or the shell. Compared
+ * in upper case, so `path` and `ld_preload` are refused too: some shells
+ * and platforms fold case, and a near-twin of PATH only confuses readers.
+ */
 export function isReservedEnvName(envName: string): boolean {
   const upper = envName.toUpperCase();
   return (

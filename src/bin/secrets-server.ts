@@ -11,9 +11,16 @@ import { runServer } from "../server/run.js";
 import { SecretsError } from "../shared/errors.js";
 import { createLogger } from "../shared/logger.js";
 
+/**
+ * One line naming the problem. An error we did not write (a folder we may
+ * not create, say) shows only its errno code, since its text may carry
+ * data we did not choose to print.
+ */
 function fail(error: unknown): never {
   const safe = SecretsError.from(error);
-  process.stderr.write(`secrets-server: ${safe.message}\n`);
+  const errno = (safe.cause as NodeJS.ErrnoException | undefined)?.code;
+  const detail = safe === error || !errno ? "" : ` (${errno})`;
+  process.stderr.write(`secrets-server: ${safe.message}${detail}\n`);
   process.exit(safe.code === "INVALID_ARGUMENT" ? 2 : 1);
 }
 

@@ -29,6 +29,9 @@ import {
 const ALGORITHM = "demo/delivery";
 const REFRESH_MS = 300;
 
+/** grpc-js's own tracing, all of it: the canary must not leak there either. */
+const GRPC_TRACING = { GRPC_TRACE: "all", GRPC_VERBOSITY: "DEBUG" };
+
 let server: ServerProcess;
 let agent: AgentProcess;
 let admin: Client;
@@ -61,6 +64,7 @@ beforeAll(async () => {
   server = await startServerProcess({
     stateDir: join(dir, "server"),
     extraArgs: ["--log-level", "trace"],
+    env: GRPC_TRACING,
   });
   reloadLog = join(dir, "reloads.log");
   agent = await startAgent({
@@ -74,6 +78,7 @@ beforeAll(async () => {
       "--reload-command",
       `echo reload >> ${reloadLog}`,
     ],
+    env: GRPC_TRACING,
   });
   admin = connectAdmin(server, server.adminToken);
   // An algorithm without secrets still gets its (header-only) file.
@@ -201,6 +206,9 @@ describe("secrets-agent with the watch stream up", () => {
       };
       // The logs were as verbose as they get, so the check means something.
       expect(places.agentLogs).toContain('"level":"trace"');
+      // grpc-js's own debug lines ("D <time> | <version> <pid> | <tracer> |").
+      expect(places.agentLogs).toMatch(/^D \S+ \| v[\d.]+ \d+ \| /m);
+      expect(places.serverLogs).toMatch(/^D \S+ \| v[\d.]+ \d+ \| /m);
       for (const [place, text] of Object.entries(places)) {
         expect({ place, hasCanary: text.includes(canary) }).toEqual({
           place,

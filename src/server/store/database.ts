@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { SecretsError } from "../../shared/errors.js";
 
 export type SqliteDatabase = Database.Database;
+export type Statement = Database.Statement;
 
 /**
  * `algorithms` keeps each algorithm's revision even after its last secret

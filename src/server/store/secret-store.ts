@@ -16,7 +16,11 @@ import {
 import type { Redacted } from "../../shared/redacted.js";
 import { openValue, rewrapDek, sealValue } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
-import { openDatabase, type SqliteDatabase } from "./database.js";
+import {
+  openDatabase,
+  type SqliteDatabase,
+  type Statement,
+} from "./database.js";
 import {
   bindingOf,
   fromColumns,
@@ -69,6 +73,8 @@ export class SecretStore {
   readonly #keyring: Keyring;
   readonly #onCommit: (algorithm: string, revision: number) => void;
   readonly #nowMs: () => number;
+  /** Prepared statements by SQL text: preparing costs more than running. */
+  readonly #statements = new Map<string, Statement>();
 
   constructor(options: SecretStoreOptions) {
     this.#db = openDatabase(options.databasePath);
@@ -79,9 +85,9 @@ export class SecretStore {
 
   /** The algorithm's revision; 0 when it never had a secret. */
   revision(algorithm: string): number {
-    const row = this.#db
-      .prepare("SELECT revision FROM algorithms WHERE algorithm = ?")
-      .get(algorithm) as { revision: number } | undefined;
+    const row = this.#prepare(
+      "SELECT revision FROM algorithms WHERE algorithm = ?",
+    ).get(algorithm) as { revision: number } | undefined;
     return row?.revision ?? 0;
   }
 
@@ -156,9 +162,9 @@ export class SecretStore {
     checkEnvName(envName, "env_name");
     const run = this.#db.transaction(() => {
       this.#mustFindRow(algorithm, envName);
-      this.#db
-        .prepare("DELETE FROM secrets WHERE algorithm = ? AND env_name = ?")
-        .run(algorithm, envName);
+      this.#prepare(
+        "DELETE FROM secrets WHERE algorithm = ? AND env_name = ?",
+      ).run(algorithm, envName);
       return this.#bumpRevision(algorithm);
     });
     const revision = run.immediate();
@@ -207,9 +213,9 @@ export class SecretStore {
   rewrapAll(): { rewrapped: number; kekId: string } {
     const kekId = this.#keyring.active().id;
     const run = this.#db.transaction(() => {
-      const rows = this.#db
-        .prepare("SELECT * FROM secrets WHERE kek_id != ?")
-        .all(kekId) as SecretRow[];
+      const rows = this.#prepare("SELECT * FROM secrets WHERE kek_id != ?").all(
+        kekId,
+      ) as SecretRow[];
       for (const row of rows) {
         const binding = bindingOf(row);
         const sealed = rewrapDek(fromColumns(row), binding, this.#keyring);
@@ -222,14 +228,25 @@ export class SecretStore {
 
   /** Count of secrets per KEK id, for reports. */
   countByKek(): Record<string, number> {
-    const rows = this.#db
-      .prepare("SELECT kek_id, COUNT(*) AS n FROM secrets GROUP BY kek_id")
-      .all() as { kek_id: string; n: number }[];
+    const rows = this.#prepare(
+      "SELECT kek_id, COUNT(*) AS n FROM secrets GROUP BY kek_id",
+    ).all() as { kek_id: string; n: number }[];
     return Object.fromEntries(rows.map((row) => [row.kek_id, row.n]));
   }
 
   close(): void {
+    this.#statements.clear();
     if (this.#db.open) this.#db.close();
+  }
+
+  /** `sql` prepared once, then reused for every later call. */
+  #prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Runs `change` and the revision bump in one transaction. */
@@ -245,23 +262,19 @@ export class SecretStore {
   }
 
   #bumpRevision(algorithm: string): number {
-    const row = this.#db
-      .prepare(
-        `INSERT INTO algorithms (algorithm, revision) VALUES (?, 1)
+    const row = this.#prepare(
+      `INSERT INTO algorithms (algorithm, revision) VALUES (?, 1)
          ON CONFLICT (algorithm) DO UPDATE SET revision = revision + 1
          RETURNING revision`,
-      )
-      .get(algorithm) as { revision: number };
+    ).get(algorithm) as { revision: number };
     return row.revision;
   }
 
   #checkTotal(algorithm: string, envName: string, valueBytes: number): void {
-    const row = this.#db
-      .prepare(
-        `SELECT COALESCE(SUM(value_bytes), 0) AS total FROM secrets
+    const row = this.#prepare(
+      `SELECT COALESCE(SUM(value_bytes), 0) AS total FROM secrets
          WHERE algorithm = ? AND env_name != ?`,
-      )
-      .get(algorithm, envName) as { total: number };
+    ).get(algorithm, envName) as { total: number };
     if (row.total + valueBytes > MAX_ALGORITHM_BYTES) {
       throw new SecretsError(
         "INVALID_ARGUMENT",
@@ -272,28 +285,26 @@ export class SecretStore {
   }
 
   #insertRow(row: SecretRow): void {
-    this.#db
-      .prepare(
-        `INSERT OR REPLACE INTO secrets (algorithm, env_name, display_name,
+    this.#prepare(
+      `INSERT OR REPLACE INTO secrets (algorithm, env_name, display_name,
            description, version, value_bytes, sealed_value, wrapped_dek,
            kek_id, created_at_ms, updated_at_ms)
          VALUES (@algorithm, @env_name, @display_name, @description,
            @version, @value_bytes, @sealed_value, @wrapped_dek, @kek_id,
            @created_at_ms, @updated_at_ms)`,
-      )
-      .run(row);
+    ).run(row);
   }
 
   #rowsOf(algorithm: string): SecretRow[] {
-    return this.#db
-      .prepare("SELECT * FROM secrets WHERE algorithm = ? ORDER BY env_name")
-      .all(algorithm) as SecretRow[];
+    return this.#prepare(
+      "SELECT * FROM secrets WHERE algorithm = ? ORDER BY env_name",
+    ).all(algorithm) as SecretRow[];
   }
 
   #findRow(algorithm: string, envName: string): SecretRow | undefined {
-    return this.#db
-      .prepare("SELECT * FROM secrets WHERE algorithm = ? AND env_name = ?")
-      .get(algorithm, envName) as SecretRow | undefined;
+    return this.#prepare(
+      "SELECT * FROM secrets WHERE algorithm = ? AND env_name = ?",
+    ).get(algorithm, envName) as SecretRow | undefined;
   }
 
   #mustFindRow(algorithm: string, envName: string): SecretRow {

@@ -21,6 +21,7 @@ import {
   pythonDotenv,
   pythonJson,
   type RealReader,
+  readmePythonLoader,
   SHELLS,
   shellReader,
   utilParseEnv,
@@ -33,6 +34,7 @@ const READERS_BY_DIALECT: Record<string, Record<string, RealReader>> = {
       Object.entries(SHELLS).map(([name, argv]) => [name, shellReader(argv)]),
     ),
     "algorithm-secrets/reader": ourReader,
+    "README's Python loader": readmePythonLoader,
   },
   dotenv: {
     "util.parseEnv": utilParseEnv,

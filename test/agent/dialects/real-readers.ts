@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseEnv, promisify } from "node:util";
 import dotenv from "dotenv";
 import { loadSecrets } from "../../../src/reader/index.js";
+import { packageRoot } from "../../../src/shared/package-root.js";
 
 const run = promisify(execFile);
 
@@ -80,6 +81,29 @@ export const pythonDotenv: RealReader = (file) =>
       "print(json.dumps(dotenv_values(sys.argv[1])))",
     file,
   ]);
+
+/**
+ * The Python loader the README shows for the `sh` dialect, taken from the
+ * README itself so that the documentation cannot drift from what works.
+ */
+export const readmePythonLoader: RealReader = (file) =>
+  printedJson("/usr/bin/python3", [
+    "-c",
+    `${readmePythonBlock()}\nimport json, sys\nprint(json.dumps(load_secrets(sys.argv[1])))`,
+    file,
+  ]);
+
+function readmePythonBlock(): string {
+  const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("**Python.**"));
+  const block = /```python\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error("README has no Python loader block");
+  // Keep the definitions; the lines that run at start and on SIGHUP read
+  // the default path, which does not exist here.
+  return block
+    .replace(/^load_secrets\(\).*$/m, "")
+    .replace(/^signal\..*$/m, "");
+}
 
 /** Python's json module. */
 export const pythonJson: RealReader = (file) =>

@@ -10,22 +10,37 @@ import { SecretsError } from "../shared/errors.js";
 import { checkAlgorithm } from "../shared/names.js";
 import { Redacted } from "../shared/redacted.js";
 import { adminCovers, type Identity, verifyToken } from "../shared/tokens.js";
+import {
+  VerifiedTokens,
+  type VerifiedTokensOptions,
+} from "./verified-tokens.js";
 
 export type AgentIdentity = Extract<Identity, { kind: "agent" }>;
 export type AdminIdentity = Extract<Identity, { kind: "admin" }>;
 
-/** Checks tokens against one verify key. */
+/**
+ * Checks tokens against one verify key. A token that verified once is
+ * remembered until its `exp`, so an agent refreshing with the same token
+ * costs one signature check, not one per call.
+ */
 export class Authenticator {
   readonly #verifyKey: KeyObject;
+  readonly #verified: VerifiedTokens;
 
-  constructor(verifyKey: KeyObject) {
+  /** `options` tune the memory of verified tokens (size, clock). */
+  constructor(verifyKey: KeyObject, options: VerifiedTokensOptions = {}) {
     this.#verifyKey = verifyKey;
+    this.#verified = new VerifiedTokens(options);
   }
 
   /** The caller's identity; UNAUTHENTICATED without a valid token. */
   async identify(metadata: Metadata): Promise<Identity> {
     const token = bearerToken(metadata);
-    return verifyToken(token, this.#verifyKey);
+    const known = this.#verified.get(token);
+    if (known) return known;
+    const identity = await verifyToken(token, this.#verifyKey);
+    this.#verified.remember(token, identity);
+    return identity;
   }
 
   /** An agent identity, or PERMISSION_DENIED for any other kind. */

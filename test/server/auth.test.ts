@@ -1,8 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
-import { describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { describe, expect, it, vi } from "vitest";
 import { Authenticator } from "../../src/server/auth.js";
+import { VerifiedTokens } from "../../src/server/verified-tokens.js";
 import { SecretsError } from "../../src/shared/errors.js";
+import { Redacted } from "../../src/shared/redacted.js";
 import { issueToken } from "../../src/shared/tokens.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -84,6 +87,76 @@ describe("Authenticator", () => {
         .catch((caught: SecretsError) => caught);
       expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
       expect((error as SecretsError).message).not.toContain(junk);
+    });
+  });
+  describe("when a token verified before comes again", () => {
+    it("refuses it once its exp has passed", async () => {
+      const fresh = new Authenticator(publicKey);
+      const metadata = metadataWith(`Bearer ${await agentToken}`);
+      await fresh.requireAgent(metadata);
+      // Only Date is faked: the signature check's promises still run.
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(Date.now() + 61_000);
+        expect(await codeOf(fresh.requireAgent(metadata))).toBe(
+          "UNAUTHENTICATED",
+        );
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it("refuses a copy whose signature differs in one character", async () => {
+      const fresh = new Authenticator(publicKey);
+      const token = await agentToken;
+      await fresh.requireAgent(metadataWith(`Bearer ${token}`));
+      const at = token.lastIndexOf(".") + 5;
+      const forged = `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
+      const call = fresh.requireAgent(metadataWith(`Bearer ${forged}`));
+      expect(await codeOf(call)).toBe("UNAUTHENTICATED");
+    });
+
+    it("answers from memory as PERMISSION_DENIED for the wrong service", async () => {
+      const fresh = new Authenticator(publicKey);
+      const metadata = metadataWith(`Bearer ${await agentToken}`);
+      await fresh.requireAgent(metadata);
+      expect(await codeOf(fresh.requireAdmin(metadata, ALG))).toBe(
+        "PERMISSION_DENIED",
+      );
+    });
+  });
+});
+
+describe("VerifiedTokens", () => {
+  describe("when more tokens verify than it may hold", () => {
+    it("keeps only the most recent ones", async () => {
+      const tokens = new VerifiedTokens({ max: 2 });
+      for (const subject of ["a", "b", "c"]) {
+        const identity = { kind: "agent", algorithm: ALG, subject } as const;
+        const token = await issueToken({
+          signingKey: privateKey,
+          identity,
+          ttlMs: 60_000,
+        });
+        tokens.remember(new Redacted(token), identity);
+      }
+      expect(tokens.size()).toBe(2);
+    });
+  });
+
+  describe("when a token carries no exp", () => {
+    it("does not remember it", async () => {
+      const tokens = new VerifiedTokens();
+      const token = await new SignJWT({ kind: "agent", algorithm: ALG })
+        .setProtectedHeader({ alg: "EdDSA" })
+        .setSubject("a")
+        .sign(privateKey);
+      tokens.remember(new Redacted(token), {
+        kind: "agent",
+        algorithm: ALG,
+        subject: "a",
+      });
+      expect(tokens.size()).toBe(0);
     });
   });
 });

@@ -1,0 +1,82 @@
+/**
+ * A memory of tokens that already verified, so a caller that sends the
+ * same token on every call pays for one signature check, not one per
+ * call. Entries are keyed by the SHA-256 of the exact token string and
+ * never outlive the token's `exp`.
+ */
+import { createHash } from "node:crypto";
+import { decodeJwt } from "jose";
+import { LRUCache } from "lru-cache";
+import type { Redacted } from "../shared/redacted.js";
+import type { Identity } from "../shared/tokens.js";
+
+/**
+ * Most tokens remembered at once: one per agent of a 10,000-agent fleet.
+ * An entry is about 200 bytes, so the cache stays under a few MiB.
+ */
+export const MAX_VERIFIED_TOKENS = 10_000;
+
+interface Entry {
+  identity: Identity;
+  /** The token's `exp`, in milliseconds since the epoch. */
+  expiresAtMs: number;
+}
+
+export interface VerifiedTokensOptions {
+  /** Entries kept at most; default {@link MAX_VERIFIED_TOKENS}. */
+  max?: number;
+  /** Wall clock, compared with `exp`; default `Date.now`. */
+  nowMs?: () => number;
+}
+
+/**
+ * Identities of verified tokens. A lookup hashes the token, so the cache
+ * holds no token text, and a token differing in any byte misses.
+ *
+ * Limitation: a remembered token stays accepted until its `exp` even if
+ * the service's verify key were swapped underneath; the key is read once
+ * at start, so that only matters for a restart, which empties the cache.
+ */
+export class VerifiedTokens {
+  readonly #nowMs: () => number;
+  readonly #cache: LRUCache<string, Entry>;
+
+  constructor(options: VerifiedTokensOptions = {}) {
+    this.#nowMs = options.nowMs ?? (() => Date.now());
+    this.#cache = new LRUCache({ max: options.max ?? MAX_VERIFIED_TOKENS });
+  }
+
+  /** The identity `token` proved before, if it has not expired since. */
+  get(token: Redacted<string>): Identity | undefined {
+    const key = keyOf(token);
+    const entry = this.#cache.get(key);
+    if (!entry) return undefined;
+    if (this.#nowMs() >= entry.expiresAtMs) {
+      this.#cache.delete(key);
+      return undefined;
+    }
+    return entry.identity;
+  }
+
+  /**
+   * Remembers a token that has just verified. Tokens without a usable
+   * `exp`, or with a `nbf` still ahead, are not remembered: each of their
+   * calls goes through the full check.
+   */
+  remember(token: Redacted<string>, identity: Identity): void {
+    const { exp, nbf } = decodeJwt(token.reveal());
+    const nowMs = this.#nowMs();
+    if (typeof exp !== "number" || exp * 1000 <= nowMs) return;
+    if (nbf !== undefined && nbf * 1000 > nowMs) return;
+    this.#cache.set(keyOf(token), { identity, expiresAtMs: exp * 1000 });
+  }
+
+  /** Number of remembered tokens. */
+  size(): number {
+    return this.#cache.size;
+  }
+}
+
+function keyOf(token: Redacted<string>): string {
+  return createHash("sha256").update(token.reveal()).digest("base64");
+}

@@ -3,7 +3,8 @@
  * and writes bench/results.json. `BENCH_SIZE=smoke` for a seconds-long
  * run (CI), `--quick` for full sizes with a 5 s idle window;
  * `BENCH_RESULTS=path` writes the results elsewhere; `BENCH_ONLY=fanout`
- * runs sections 2 and 5 alone (with BENCH_ALGORITHMS/REPLICAS/WORKERS).
+ * runs sections 2 and 5 alone (with BENCH_ALGORITHMS/REPLICAS/WORKERS);
+ * `BENCH_ONLY=agent` runs sections 1 and 4 alone (the agent's own figures).
  */
 
 import { writeFileSync } from "node:fs";
@@ -62,9 +63,11 @@ async function main(): Promise<number> {
     if (process.env.BENCH_ONLY !== "fanout") {
       await runSingleAgentSections(sizes, results, section);
     }
-    results.fanout = await section("fan-out and reconnect storm", () =>
-      benchFanout(sizes),
-    );
+    if (process.env.BENCH_ONLY !== "agent") {
+      results.fanout = await section("fan-out and reconnect storm", () =>
+        benchFanout(sizes),
+      );
+    }
   } finally {
     removeScratchDirs();
   }
@@ -159,9 +162,11 @@ async function runSingleAgentSections(
         DEBOUNCES,
       ),
     );
-    results.unary = await section("unary refresh", () =>
-      benchUnary({ server, algorithm, floorAddr, sizes }),
-    );
+    if (process.env.BENCH_ONLY !== "agent") {
+      results.unary = await section("unary refresh", () =>
+        benchUnary({ server, algorithm, floorAddr, sizes }),
+      );
+    }
     results.footprint = await section("agent footprint", () =>
       benchFootprint({ server, algorithm, sizes }),
     );

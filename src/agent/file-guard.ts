@@ -1,9 +1,12 @@
 /**
  * Puts the env file back from memory when someone deletes or edits it.
- * Every event in the file's folder asks the writer to restore; the writer
- * compares with what it last wrote, inside its queue, so our own writes
- * and unrelated files cost one read and nothing more.
+ * Every event on the file asks the writer to restore; the writer compares
+ * with what it last wrote, inside its queue, so our own writes cost one
+ * read and nothing more. Events on other files in the folder (our own
+ * temporary files among them) are ignored, so that a write's temporary
+ * file does not queue reads in front of the next write.
  */
+import { resolve } from "node:path";
 import type { Logger } from "../shared/logger.js";
 import type { EnvFileWriter } from "./env-file-writer.js";
 import { type FolderWatch, watchFileFolder } from "./file-watcher.js";
@@ -24,8 +27,9 @@ export class FileGuard {
   }
 
   async start(): Promise<void> {
-    this.#watch = watchFileFolder(this.#options.writer.path, () => {
-      void this.check();
+    const { path } = this.#options.writer;
+    this.#watch = watchFileFolder(path, (changedPath) => {
+      if (resolve(changedPath) === path) void this.check();
     });
     await this.#watch.ready;
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Coalescer } from "../../src/agent/coalescer.js";
+import { Coalescer, SETTLE_MS } from "../../src/agent/coalescer.js";
 
 describe("Coalescer", () => {
   beforeEach(() => {
@@ -39,6 +39,29 @@ describe("Coalescer", () => {
       await vi.advanceTimersByTimeAsync(149);
       expect(runs).toHaveLength(0);
       await vi.advanceTimersByTimeAsync(1);
+      expect(runs).toHaveLength(1);
+    });
+  });
+
+  describe("when a lone change comes with the default settle", () => {
+    it("runs once the settle has passed, long before the maximum wait", async () => {
+      const { coalescer, runs } = counting(1000);
+      coalescer.schedule();
+      await vi.advanceTimersByTimeAsync(SETTLE_MS - 1);
+      expect(runs).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(runs).toHaveLength(1);
+    });
+  });
+
+  describe("when changes come a few milliseconds apart", () => {
+    it("gathers them into one run", async () => {
+      const { coalescer, runs } = counting(1000);
+      for (let i = 0; i < 3; i += 1) {
+        coalescer.schedule();
+        await vi.advanceTimersByTimeAsync(SETTLE_MS - 5);
+      }
+      await vi.advanceTimersByTimeAsync(2000);
       expect(runs).toHaveLength(1);
     });
   });

@@ -1,6 +1,8 @@
 /**
  * Reconnect delays: exponential growth with full jitter, so that many
- * agents cut off by the same outage do not come back in lockstep.
+ * agents cut off by the same outage do not come back in lockstep, and a
+ * wider uniform spread for the first reconnect after a stream that was up
+ * is lost (a service restart cuts every agent off at the same instant).
  */
 
 /** First delay ceiling, in milliseconds. */
@@ -59,6 +61,31 @@ export class Backoff {
   reset(): void {
     this.#attempt = 0;
   }
+}
+
+/**
+ * Window over which the first reconnect after losing an established
+ * stream is spread, in milliseconds. When the service restarts, every
+ * agent loses its stream at the same instant; were they all to retry
+ * within the usual first backoff (0.5 s), thousands of TLS handshakes
+ * would hit the new process in the same second and time out together.
+ * Spread uniformly over 20 s, each second sees about 5 % of them, and
+ * those that try before the service is back still arrive spread out by
+ * their full-jitter backoff. 20 s stays under {@link BACKOFF_MAX_MS}, so
+ * a stream is still back within 30 s of the service.
+ *
+ * Limitation: one agent alone losing its stream (a network blip) also
+ * waits up to 20 s, 10 s on average, to reopen it; the file keeps the
+ * last good secrets meanwhile and the refresh still runs.
+ */
+export const RECONNECT_SPREAD_MS = 20_000;
+
+/** The delay before reopening a stream that was up: uniform in [0, spread). */
+export function reconnectSpreadMs(
+  random: () => number = Math.random,
+  spreadMs: number = RECONNECT_SPREAD_MS,
+): number {
+  return Math.floor(random() * spreadMs);
 }
 
 /** `intervalMs` moved by up to ±`fraction` of itself, uniformly. */

@@ -4,7 +4,9 @@
  * - the watch stream, primary: a change arrives as soon as the service
  *   commits it. A stream silent (no snapshot, no heartbeat) for 45 s is
  *   taken for dead and resubscribed; failures back off exponentially with
- *   full jitter from 0.5 s to 30 s.
+ *   full jitter from 0.5 s to 30 s. A stream that was up and is lost is
+ *   reopened after a uniform pick in [0, 20 s) instead, so the agents of a
+ *   restarting service come back spread out, not in one second.
  * - the unary refresh, safety net: every `refreshMs` ±10 %, with the known
  *   revision, so a stream that died without a word still delivers.
  *
@@ -18,7 +20,7 @@
 import { SecretsError } from "../shared/errors.js";
 import type { Snapshot, WatchEvent } from "../shared/messages.js";
 import type { StreamState } from "./agent-status.js";
-import { Backoff, jitterMs } from "./backoff.js";
+import { Backoff, jitterMs, reconnectSpreadMs } from "./backoff.js";
 import { type Clock, Sleeper } from "./clock.js";
 import type {
   RefreshResult,
@@ -66,6 +68,8 @@ export interface SyncLoopOptions {
   streamSilenceMs?: number;
   /** Default `Math.random`; for jitter and backoff. */
   random?: () => number;
+  /** Spread of the first reconnect after a lost stream, ms; default 20 000. */
+  reconnectSpreadMs?: number;
 }
 
 /** Runs until `stop` aborts. */
@@ -173,7 +177,12 @@ async function runStreamLoop(
       await sleeper.sleep(jitterMs(options.refreshMs, 0.1, options.random));
     } else {
       reports.onStreamState("backoff");
-      await sleeper.sleep(backoff.nextDelayMs());
+      // Losing a stream that was up is what every agent of a restarting
+      // service sees at once: spread those reconnects wide.
+      const delayMs = outcome.hadEvents
+        ? reconnectSpreadMs(options.random, options.reconnectSpreadMs)
+        : backoff.nextDelayMs();
+      await sleeper.sleep(delayMs);
     }
   }
 }

@@ -58,7 +58,11 @@ function recordingReports() {
   return { reports, failures, states };
 }
 
-function start(delivery: ScriptedDelivery, refreshMs = 60_000) {
+function start(
+  delivery: ScriptedDelivery,
+  refreshMs = 60_000,
+  random = () => 0.5,
+) {
   const stop = new AbortController();
   const recorded = recordingReports();
   const done = runSyncLoop({
@@ -69,8 +73,9 @@ function start(delivery: ScriptedDelivery, refreshMs = 60_000) {
     knownRevision: () => 1,
     refreshMs,
     isWatchEnabled: true,
-    // Mid-range picks: backoff delays are half their ceiling, jitter none.
-    random: () => 0.5,
+    // Mid-range picks by default: backoff delays are half their ceiling,
+    // jitter none, the reconnect spread's pick 10 s.
+    random,
   });
   return { ...recorded, stop, done };
 }
@@ -145,6 +150,38 @@ describe("runSyncLoop", () => {
       await vi.advanceTimersByTimeAsync(1_100);
       expect(delivery.refreshes).toBe(2);
       expect(delivery.watches).toHaveLength(2);
+      loop.stop.abort();
+      await loop.done;
+    });
+  });
+
+  describe("when a stream that was up is lost", () => {
+    it("reopens it at a pick spread over 20 s, not within the first backoff", async () => {
+      const delivery = new ScriptedDelivery();
+      const loop = start(delivery);
+      await vi.advanceTimersByTimeAsync(10);
+      delivery.lastWatch?.handlers.onEvent(heartbeat(1));
+      delivery.lastWatch?.handlers.onEnd();
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(delivery.watches).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1_100);
+      expect(delivery.watches).toHaveLength(2);
+      loop.stop.abort();
+      await loop.done;
+    });
+
+    it("backs off from 0.5 s again if that reconnect fails", async () => {
+      const delivery = new ScriptedDelivery();
+      const loop = start(delivery, 60_000, () => 0.99);
+      await vi.advanceTimersByTimeAsync(10);
+      delivery.lastWatch?.handlers.onEvent(heartbeat(1));
+      delivery.lastWatch?.handlers.onEnd();
+      await vi.advanceTimersByTimeAsync(19_900);
+      expect(delivery.watches).toHaveLength(2);
+      const down = new SecretsError("UNAVAILABLE", "down");
+      delivery.lastWatch?.handlers.onEnd(down);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(delivery.watches).toHaveLength(3);
       loop.stop.abort();
       await loop.done;
     });

@@ -7,7 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { WorkerStart } from "./fanout-worker.js";
 import { forkScript, nextMessage, stopChild } from "./lib/children.js";
-import { mib, rssBytes } from "./lib/proc.js";
+import { cpuTimeMs, mib, rssBytes } from "./lib/proc.js";
 import {
   AdminClient,
   issueAgentToken,
@@ -50,6 +50,11 @@ export interface FanoutResult {
   allUpdatedMs: number;
   /** First update sent → the last admin update returned (the floor). */
   allAdminMs: number;
+  /**
+   * CPU spent while the 1,000 updates ran and spread, in milliseconds:
+   * where the wall time went on the shared cores.
+   */
+  allUpdatedCpuMs: { server: number; workers: number; bench: number };
   storm: StormResult;
 }
 
@@ -161,6 +166,11 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
       fleet,
       sizes,
     });
+    const pids = {
+      server: server.pid,
+      workers: workers.map((w) => w.pid ?? 0),
+    };
+    const cpuBefore = cpuSplit(pids);
     const all = await timeAllUpdated({
       admin,
       algorithms,
@@ -168,6 +178,15 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
       fleet,
       sizes,
     });
+    const cpuAfter = cpuSplit(pids);
+    const allUpdatedCpuMs = {
+      server: cpuAfter.server - cpuBefore.server,
+      workers: cpuAfter.workers - cpuBefore.workers,
+      bench: cpuAfter.bench - cpuBefore.bench,
+    };
+    process.stderr.write(
+      `bench: all updated in ${Math.round(all.allUpdatedMs)} ms; CPU ms server ${Math.round(allUpdatedCpuMs.server)}, workers ${Math.round(allUpdatedCpuMs.workers)}, bench ${Math.round(allUpdatedCpuMs.bench)}\n`,
+    );
     const storm = await timeStorm({ server, fleet, total });
     return {
       streams: total,
@@ -180,6 +199,7 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
       workerRssBytes,
       single,
       ...all,
+      allUpdatedCpuMs,
       storm,
     };
   } finally {
@@ -339,6 +359,16 @@ async function timeStorm(options: {
     restartMs: restartMs + 0,
     maxShareInOneSecond: maxInWindow(times, 1000) / total,
     resubscribed: times.length,
+  };
+}
+
+/** CPU time so far of the server, the workers together, and this process. */
+function cpuSplit(pids: { server: number; workers: number[] }) {
+  const usage = process.cpuUsage();
+  return {
+    server: cpuTimeMs(pids.server),
+    workers: pids.workers.reduce((sum, pid) => sum + cpuTimeMs(pid), 0),
+    bench: (usage.user + usage.system) / 1000,
   };
 }
 

@@ -49,6 +49,7 @@ export async function startServerChild(
     child = spawn(
       process.execPath,
       [
+        ...serverNodeArgs(),
         binPath("secrets-server.js"),
         "--dev",
         "--state-dir",
@@ -80,6 +81,16 @@ export async function startServerChild(
     },
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * Node flags for the server child from `BENCH_SERVER_NODE_ARGS`
+ * (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile the server under the bench's load; none by default.
+ */
+function serverNodeArgs(): string[] {
+  const args = process.env.BENCH_SERVER_NODE_ARGS?.trim();
+  return args ? args.split(/\s+/) : [];
 }
 
 function waitForListening(child: ChildProcess): Promise<string> {

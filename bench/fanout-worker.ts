@@ -14,6 +14,8 @@
  */
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { ChannelCredentials, credentials } from "@grpc/grpc-js";
 import { systemClock } from "../src/agent/clock.js";
 import { DeliveryClient } from "../src/agent/delivery-client.js";
 import { decodeSnapshot, SnapshotCache } from "../src/agent/snapshot-cache.js";
@@ -108,7 +110,33 @@ function startAgent(
   });
 }
 
+/**
+ * Makes every `credentials.createSsl` of this process share one TLS
+ * context per CA. Each DeliveryClient would otherwise parse the CA and
+ * build its own context, which on the bench's shared cores is client CPU
+ * that a real pod spends once, not thousands of times per process. Each
+ * agent keeps its own `checkServerIdentity`, so grpc-js still gives each
+ * one its own connection, as separate pods would have.
+ */
+function shareSecureContexts(): void {
+  const original = credentials.createSsl;
+  const contexts = new Map<string, SecureContext>();
+  credentials.createSsl = (rootCerts, privateKey, certChain, verifyOptions) => {
+    if (!rootCerts || privateKey || certChain) {
+      return original(rootCerts, privateKey, certChain, verifyOptions);
+    }
+    const key = rootCerts.toString("base64");
+    let context = contexts.get(key);
+    if (!context) {
+      context = createSecureContext({ ca: rootCerts });
+      contexts.set(key, context);
+    }
+    return ChannelCredentials.createFromSecureContext(context, verifyOptions);
+  };
+}
+
 function run(message: WorkerStart): void {
+  shareSecureContexts();
   const start = { ...message, caPem: readFileSync(message.caFile) };
   let next = 0;
   let waiting = 0;

@@ -17,6 +17,7 @@ import { Authenticator } from "./auth.js";
 import { Keyring } from "./crypto/keyring.js";
 import { adminService } from "./grpc/admin-service.js";
 import { deliveryService } from "./grpc/delivery-service.js";
+import { withEncodeOnce } from "./grpc/encode-once.js";
 import { SnapshotCache } from "./snapshot-cache.js";
 import { SecretStore } from "./store/secret-store.js";
 import { WatchHub } from "./watch-hub.js";
@@ -91,7 +92,7 @@ export async function startServer(
   const server = new Server(SERVER_CHANNEL_OPTIONS);
   const contract = loadContract();
   server.addService(
-    contract.delivery,
+    withEncodeOnce(contract.delivery),
     deliveryService({
       snapshots,
       hub,

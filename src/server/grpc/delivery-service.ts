@@ -12,13 +12,9 @@ import type {
 import type { Authenticator } from "../auth.js";
 import type { SnapshotCache } from "../snapshot-cache.js";
 import type { WatchHub } from "../watch-hub.js";
+import { snapshotReply } from "./snapshot-reply.js";
 import { unaryHandler } from "./unary.js";
-import {
-  failWatch,
-  runWatchStream,
-  toSnapshotMessage,
-  type WatchCall,
-} from "./watch-stream.js";
+import { failWatch, runWatchStream, type WatchCall } from "./watch-stream.js";
 
 /** Default idle time between heartbeats, in milliseconds (as the issue). */
 export const DEFAULT_HEARTBEAT_MS = 20_000;
@@ -47,8 +43,7 @@ export function deliveryService(
       if (request.knownRevision === revision) {
         return { unchanged: { algorithm, revision } };
       }
-      const snapshot = options.snapshots.current(algorithm);
-      return { snapshot: toSnapshotMessage(snapshot) };
+      return snapshotReply(options.snapshots.current(algorithm));
     },
   );
   const watchSnapshots = (call: WatchCall) => {

@@ -8,13 +8,12 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import { toGrpcError } from "../../shared/grpc-status.js";
 import type { Logger } from "../../shared/logger.js";
 import type {
-  Snapshot,
   WatchEvent,
   WatchSnapshotsRequest,
 } from "../../shared/messages.js";
 import type { SnapshotCache } from "../snapshot-cache.js";
-import type { StoreSnapshot } from "../store/secret-store.js";
 import type { WatchHub } from "../watch-hub.js";
+import { snapshotReply } from "./snapshot-reply.js";
 import { logCallError } from "./unary.js";
 
 /** The server side of a `WatchSnapshots` call. */
@@ -92,7 +91,7 @@ class WatchStream {
     if (snapshots.revision(algorithm) === this.#sentRevision) return;
     const snapshot = snapshots.current(algorithm);
     this.#sentRevision = snapshot.revision;
-    call.write({ snapshot: toSnapshotMessage(snapshot) });
+    call.write(snapshotReply(snapshot));
     logger.debug({ algorithm, revision: snapshot.revision }, "snapshot sent");
   }
 
@@ -129,17 +128,4 @@ class WatchStream {
     clearTimeout(this.#timer);
     this.#unsubscribe();
   }
-}
-
-/** A store snapshot as the contract's `Snapshot` message. */
-export function toSnapshotMessage(snapshot: StoreSnapshot): Snapshot {
-  return {
-    algorithm: snapshot.algorithm,
-    revision: snapshot.revision,
-    secrets: snapshot.secrets.map((secret) => ({
-      envName: secret.envName,
-      value: secret.value,
-      version: secret.version,
-    })),
-  };
 }

@@ -73,6 +73,12 @@ export class SecretStore {
   readonly #keyring: Keyring;
   readonly #onCommit: (algorithm: string, revision: number) => void;
   readonly #nowMs: () => number;
+  /**
+   * Revisions of algorithms that have one, kept after each commit: a
+   * heartbeat or a current agent then costs no query. This process is
+   * the file's only writer, and only writes change a revision.
+   */
+  readonly #revisions = new Map<string, number>();
   /** Prepared statements by SQL text: preparing costs more than running. */
   readonly #statements = new Map<string, Statement>();
 
@@ -85,9 +91,13 @@ export class SecretStore {
 
   /** The algorithm's revision; 0 when it never had a secret. */
   revision(algorithm: string): number {
+    const known = this.#revisions.get(algorithm);
+    if (known !== undefined) return known;
     const row = this.#prepare(
       "SELECT revision FROM algorithms WHERE algorithm = ?",
     ).get(algorithm) as { revision: number } | undefined;
+    // Only stored revisions are kept, so unknown names cannot grow the map.
+    if (row) this.#revisions.set(algorithm, row.revision);
     return row?.revision ?? 0;
   }
 
@@ -168,7 +178,7 @@ export class SecretStore {
       return this.#bumpRevision(algorithm);
     });
     const revision = run.immediate();
-    this.#onCommit(algorithm, revision);
+    this.#committed(algorithm, revision);
     return revision;
   }
 
@@ -236,6 +246,7 @@ export class SecretStore {
 
   close(): void {
     this.#statements.clear();
+    this.#revisions.clear();
     if (this.#db.open) this.#db.close();
   }
 
@@ -257,8 +268,14 @@ export class SecretStore {
       return toRecord(this.#mustFindRow(algorithm, envName), revision);
     });
     const record = run.immediate();
-    this.#onCommit(algorithm, record.revision);
+    this.#committed(algorithm, record.revision);
     return record;
+  }
+
+  /** After a commit (never inside its transaction, which may roll back). */
+  #committed(algorithm: string, revision: number): void {
+    this.#revisions.set(algorithm, revision);
+    this.#onCommit(algorithm, revision);
   }
 
   #bumpRevision(algorithm: string): number {

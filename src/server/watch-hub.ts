@@ -17,17 +17,25 @@ interface Subscriber {
  */
 export class WatchHub {
   readonly #byAlgorithm = new Map<string, Set<Subscriber>>();
+  #isClosed = false;
 
   /**
    * Adds a subscriber for `algorithm`; `onClose` runs when the hub shuts
    * down. Returns the function that removes it, safe to call any number
    * of times (a stream calls it on each of cancel, close and error).
+   * After {@link closeAll}, `onClose` runs at once and nothing is kept:
+   * a stream opened while the server drains ends instead of holding the
+   * drain open until its deadline.
    */
   subscribe(
     algorithm: string,
     onChange: ChangeListener,
     onClose: () => void,
   ): () => void {
+    if (this.#isClosed) {
+      onClose();
+      return () => {};
+    }
     const subscriber = { onChange, onClose };
     let subscribers = this.#byAlgorithm.get(algorithm);
     if (!subscribers) {
@@ -63,8 +71,9 @@ export class WatchHub {
     if (subscribers.size === 0) this.#byAlgorithm.delete(algorithm);
   }
 
-  /** Closes every subscriber (server shutdown). */
+  /** Closes every subscriber, now and later (server shutdown). */
   closeAll(): void {
+    this.#isClosed = true;
     const all = [...this.#byAlgorithm.values()].flatMap((set) => [...set]);
     this.#byAlgorithm.clear();
     for (const subscriber of all) subscriber.onClose();

@@ -31,6 +31,17 @@ describe("WatchHub", () => {
     });
   });
 
+  describe("when a stream subscribes after the hub closed", () => {
+    it("closes it at once and does not keep it", () => {
+      const hub = new WatchHub();
+      hub.closeAll();
+      let closed = 0;
+      hub.subscribe(ALG, noop, () => closed++);
+      expect(closed).toBe(1);
+      expect(hub.size()).toBe(0);
+    });
+  });
+
   describe("when the hub closes", () => {
     it("closes every subscriber and forgets them", () => {
       const hub = new WatchHub();

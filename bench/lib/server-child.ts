@@ -105,6 +105,14 @@ function waitForListening(child: ChildProcess): Promise<string> {
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) {
+        // How long the drain took, and whether it was cut short.
+        const stopped =
+          /"durationMs":(\d+),"isForced":(\w+).*"msg":"stopped"/.exec(line);
+        if (stopped) {
+          process.stderr.write(
+            `bench: server stopped in ${stopped[1]} ms (forced: ${stopped[2]})\n`,
+          );
+        }
         const found = /"addr":"([^"]+)".*"msg":"listening"/.exec(line);
         if (found?.[1]) {
           clearTimeout(timer);

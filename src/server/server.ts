@@ -126,11 +126,13 @@ export async function startServer(
 
   const stop = async (drainMs = DEFAULT_DRAIN_MS) => {
     health.setStatus("", "NOT_SERVING");
+    const startedMs = Date.now();
     hub.closeAll();
-    await shutDown(server, drainMs);
+    const isForced = await shutDown(server, drainMs);
     snapshots.clear();
     store.close();
-    logger.info({ addr }, "stopped");
+    const durationMs = Date.now() - startedMs;
+    logger.info({ addr, durationMs, isForced }, "stopped");
   };
   return { addr, store, stop };
 }
@@ -173,16 +175,19 @@ function bind(
   });
 }
 
-/** Graceful shutdown with a deadline, then a forced one. */
-function shutDown(server: Server, drainMs: number): Promise<void> {
+/**
+ * Graceful shutdown with a deadline, then a forced one. True when the
+ * deadline passed and connections were cut.
+ */
+function shutDown(server: Server, drainMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();
-      resolve();
+      resolve(true);
     }, drainMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
-      resolve();
+      resolve(false);
     });
   });
 }

@@ -1,12 +1,9 @@
 /**
  * Puts the env file back from memory when someone deletes or edits it.
- * Every event on the file asks the writer to restore; the writer compares
- * with what it last wrote, inside its queue, so our own writes cost one
- * read and nothing more. Events on other files in the folder (our own
- * temporary files among them) are ignored, so that a write's temporary
- * file does not queue reads in front of the next write.
+ * Every event in the file's folder asks the writer to restore; the writer
+ * compares with what it last wrote, inside its queue, so our own writes
+ * and unrelated files cost one read and nothing more.
  */
-import { resolve } from "node:path";
 import type { Logger } from "../shared/logger.js";
 import type { EnvFileWriter } from "./env-file-writer.js";
 import { type FolderWatch, watchFileFolder } from "./file-watcher.js";
@@ -27,9 +24,8 @@ export class FileGuard {
   }
 
   async start(): Promise<void> {
-    const { path } = this.#options.writer;
-    this.#watch = watchFileFolder(path, (changedPath) => {
-      if (resolve(changedPath) === path) void this.check();
+    this.#watch = watchFileFolder(this.#options.writer.path, () => {
+      void this.check();
     });
     await this.#watch.ready;
   }

@@ -15,10 +15,10 @@ export interface FolderWatch {
   ready: Promise<void>;
 }
 
-/** Calls `onChange` with the path concerned after any event in the folder of `path`. */
+/** Calls `onChange` after any event in the folder of `path`. */
 export function watchFileFolder(
   path: string,
-  onChange: (changedPath: string) => void,
+  onChange: () => void,
 ): FolderWatch {
   const watcher = watch(dirname(path), {
     depth: 0,
@@ -27,7 +27,7 @@ export function watchFileFolder(
     // pairs with delays; we compare content ourselves.
     atomic: false,
   });
-  watcher.on("all", (_event, changedPath) => onChange(changedPath));
+  watcher.on("all", () => onChange());
   // A watch error (the folder removed, say) must not crash the agent; the
   // caller's periodic work still runs.
   watcher.on("error", () => undefined);

@@ -83,6 +83,10 @@ export class DeliveryClient {
       tokenSource: options.tokenSource,
       channelOptions: CHANNEL_OPTIONS,
     });
+    // Start the TCP and TLS handshakes now, so they overlap the rest of
+    // the agent's start (health server, file and token watches) instead
+    // of waiting for the first call.
+    this.#client.getChannel().getConnectivityState(true);
   }
 
   /** One GetSnapshot call; rejects with a SecretsError. */

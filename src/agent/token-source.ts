@@ -5,7 +5,7 @@
  * the service decides whether a well-formed token is still accepted.
  */
 import { readFile } from "node:fs/promises";
-import { decodeJwt } from "jose";
+import { decodeJwt } from "jose/jwt/decode";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { Redacted } from "../shared/redacted.js";

@@ -4,7 +4,8 @@
 # needs: compiled JavaScript, the proto contract and production modules.
 # It runs as a non-root user and writes nothing outside its volumes, so it
 # suits a read-only root filesystem:
-#   docker run --read-only --tmpfs /run/algorithm-secrets:size=2m,mode=0750 \
+#   docker run --read-only \
+#     --tmpfs /run/algorithm-secrets:size=2m,mode=0750,uid=1000,gid=1000 \
 #     IMAGE secrets-agent --health-addr 0.0.0.0:8099 ...
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -37,9 +38,13 @@ COPY --from=build /app/node_modules /app/node_modules
 COPY --from=build /app/proto /app/proto
 COPY --from=build /app/dist/src /app/dist/src
 COPY --from=build /app/bin /app/bin
-# The node image's own unprivileged user (uid 1000). The agent's env file
-# directory is a tmpfs volume the platform mounts; the server's state
-# directory is a volume owned by this user.
+# The node image's own unprivileged user (uid 1000, gid 1000). The agent's
+# env file folder is a tmpfs the platform mounts over the empty folder made
+# here; the server's state folder is a volume, and a fresh named volume
+# takes its owner from this folder, so the server can write to it.
+RUN mkdir -p /var/lib/algorithm-secrets /run/algorithm-secrets \
+ && chown node:node /var/lib/algorithm-secrets /run/algorithm-secrets \
+ && chmod 0750 /var/lib/algorithm-secrets /run/algorithm-secrets
 USER node
 VOLUME ["/var/lib/algorithm-secrets"]
 EXPOSE 7443 8099

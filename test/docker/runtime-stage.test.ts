@@ -96,6 +96,20 @@ describe("Dockerfile runtime stage", () => {
     expect(users.at(-1)).not.toBe("0");
   });
 
+  it("makes the folders the programs write to and gives them to that user", () => {
+    const runtime = dockerfile.slice(dockerfile.search(/ AS runtime\b/i));
+    const user = [...runtime.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
+    const run = [...runtime.matchAll(/^RUN ((?:.*\\\n)*.*)$/gm)]
+      .map((match) => match[1])
+      .join("\n");
+    const stateDir = /"--state-dir", "([^"]+)"/.exec(runtime)?.[1];
+    const envFileDir = "/run/algorithm-secrets";
+    for (const dir of [stateDir, envFileDir]) {
+      expect(run).toMatch(new RegExp(`mkdir -p [^&]*${dir}\\b`));
+      expect(run).toMatch(new RegExp(`chown ${user}:${user} [^&]*${dir}\\b`));
+    }
+  });
+
   it("copies enough to print each program's help", () => {
     expect(runHelp(image, "secrets-server")).toContain("--listen");
     expect(runHelp(image, "secrets-agent")).toContain("--file");

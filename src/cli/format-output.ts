@@ -71,7 +71,7 @@ export function formatListTable(response: ListSecretsResponse): string {
   const header = ["ENV NAME", "DISPLAY NAME", "VERSION", "UPDATED"];
   const rows = response.secrets.map((secret) => [
     secret.envName,
-    secret.displayName,
+    escapeControls(secret.displayName),
     String(secret.version),
     isoTime(secret.updatedAtMs),
   ]);
@@ -83,8 +83,8 @@ export function formatSecretDetails(secret: SecretMetadata): string {
   const lines: [string, string][] = [
     ["algorithm", secret.algorithm],
     ["env name", secret.envName],
-    ["display name", secret.displayName],
-    ["description", secret.description],
+    ["display name", escapeControls(secret.displayName)],
+    ["description", escapeControls(secret.description)],
     ["version", String(secret.version)],
     ["created", isoTime(secret.createdAtMs)],
     ["updated", isoTime(secret.updatedAtMs)],
@@ -93,6 +93,28 @@ export function formatSecretDetails(secret: SecretMetadata): string {
     .map(([label, text]) => `${`${label}:`.padEnd(14)}${text}`)
     .join("\n");
 }
+
+/**
+ * `text` with newline, tab and any other control character written as an
+ * escape (`\n`, `\t`, `\u001b`), so each row or field stays on one line
+ * and no stored label can move the terminal's cursor. The server refuses
+ * these in display names and allows only newline and tab in descriptions;
+ * escaping here also covers rows stored before those rules.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to escape them
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (char) =>
+      ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+const ESCAPES: Record<string, string> = {
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+};
 
 function formatTable(rows: string[][]): string {
   const widths: number[] = [];

@@ -12,16 +12,24 @@ const ALGORITHM_PART = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /**
- * Names that would let a secret take over the process, the dynamic loader
- * or the shell that sources the env file.
+ * Names that would let a secret take over the process, the dynamic loader,
+ * the C library, TLS trust, name resolution or the shell that sources the
+ * env file.
+ *
+ * Proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) stay
+ * allowed on purpose: their URLs often carry proxy credentials, which is
+ * exactly what a secret is for, and a wrong proxy fails loudly rather
+ * than silently weakening the process.
  */
 const RESERVED_ENV_NAMES = new Set([
+  // The shell and the login session.
   "PATH",
   "HOME",
   "SHELL",
   "IFS",
   "ENV",
   "BASH_ENV",
+  "ZDOTDIR",
   "PS1",
   "PS2",
   "PS4",
@@ -34,13 +42,30 @@ const RESERVED_ENV_NAMES = new Set([
   "BASHOPTS",
   "GLOBIGNORE",
   "PROMPT_COMMAND",
+  // The C library: code loading, locale data and tunables.
+  "GCONV_PATH",
+  "GLIBC_TUNABLES",
+  "LOCPATH",
+  "NLSPATH",
+  "TZDIR",
+  // Name resolution.
+  "HOSTALIASES",
+  "RES_OPTIONS",
+  "LOCALDOMAIN",
+  // TLS trust.
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_TLS_REJECT_UNAUTHORIZED",
+  "NODE_EXTRA_CA_CERTS",
+  // Language runtimes' code loading and start-up options.
   "NODE_OPTIONS",
   "NODE_PATH",
-  "NODE_EXTRA_CA_CERTS",
   "PYTHONPATH",
   "PYTHONSTARTUP",
   "PYTHONHOME",
   "PYTHONINSPECT",
+  "PYTHONWARNINGS",
+  "PYTHONUSERBASE",
   "PERL5LIB",
   "PERL5OPT",
   "RUBYLIB",
@@ -129,25 +154,51 @@ export function checkValue(value: Uint8Array, field = "value"): string {
   }
 }
 
+/**
+ * Control characters a label may never hold: C0 (tab and newline
+ * included), DEL, C1, and the Unicode line and paragraph separators.
+ * Each of them breaks a one-line-per-row table or moves a terminal's
+ * cursor.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
+const LABEL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * The same for a description, except newline and tab: a description may
+ * run over several lines, and `secretsctl` prints both escaped (`\n`,
+ * `\t`) so its output keeps one line per field.
+ */
+const DESCRIPTION_CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /** Throws INVALID_ARGUMENT unless `text` is a short single-line label. */
 export function checkDisplayName(text: string, field = "display_name"): void {
   if (text.trim().length === 0) {
     throw invalidArgument(field, "must not be empty");
   }
   checkLabel(text, field, MAX_DISPLAY_NAME_CHARS);
+  if (LABEL_CONTROL.test(text)) {
+    throw invalidArgument(
+      field,
+      "must be one line without control characters (newline, tab, …)",
+    );
+  }
 }
 
 /** Throws INVALID_ARGUMENT unless `text` is an acceptable description. */
 export function checkDescription(text: string, field = "description"): void {
   checkLabel(text, field, MAX_DESCRIPTION_CHARS);
+  if (DESCRIPTION_CONTROL.test(text)) {
+    throw invalidArgument(
+      field,
+      "must not contain control characters other than newline and tab",
+    );
+  }
 }
 
 function checkLabel(text: string, field: string, maxChars: number): void {
   if ([...text].length > maxChars) {
     throw invalidArgument(field, `must be at most ${maxChars} characters`);
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) {
-    throw invalidArgument(field, "must not contain control characters");
   }
 }

@@ -144,6 +144,27 @@ describe("secretsctl walkthrough", () => {
     });
   });
 
+  describe("get of a multi-line description", () => {
+    it("prints it escaped on one line, and verbatim with --json", async () => {
+      const update = await ctl([
+        "update",
+        "demo/hello",
+        "API_KEY",
+        "--description",
+        "first line\nsecond\tline",
+      ]);
+      expect(update.code).toBe(0);
+      const human = await ctl(["get", "demo/hello", "API_KEY"]);
+      expect(human.stdout).toContain(
+        "description:  first line\\nsecond\\tline\n",
+      );
+      const json = await ctl(["get", "demo/hello", "API_KEY", "--json"]);
+      expect(JSON.parse(json.stdout).description).toBe(
+        "first line\nsecond\tline",
+      );
+    });
+  });
+
   describe("update", () => {
     it("replaces the value and display name", async () => {
       const run = await ctl(

@@ -95,18 +95,45 @@ describe("secrets-server over gRPC", () => {
       expect(await codeOf(create)).toBe("ALREADY_EXISTS");
     });
 
-    it("refuses a reserved name naming the field, changing nothing", async () => {
-      const before = await callUnary(admin, "listSecrets", list());
-      const create = callUnary(admin, "createSecret", {
-        algorithm: ALG_A,
-        envName: "LD_PRELOAD",
-        displayName: "x",
+    it.each([
+      ["envName", "LD_PRELOAD", "env_name"],
+      ["envName", "GLIBC_TUNABLES", "env_name"],
+      ["envName", "ssl_cert_file", "env_name"],
+      ["envName", "NODE_TLS_REJECT_UNAUTHORIZED", "env_name"],
+      ["displayName", "two\nlines", "display_name"],
+      ["displayName", "carriage\rreturn", "display_name"],
+      ["displayName", "tab\there", "display_name"],
+      ["displayName", "escape\u001b[2J", "display_name"],
+      ["displayName", "delete\u007f", "display_name"],
+      ["description", "carriage\rreturn", "description"],
+      ["description", "bell\u0007", "description"],
+    ])(
+      "refuses %s %j with INVALID_ARGUMENT naming %s",
+      async (key, text, field) => {
+        const before = await callUnary(admin, "listSecrets", list());
+        const create = callUnary(admin, "createSecret", {
+          algorithm: ALG_A,
+          envName: "LABELLED",
+          displayName: "x",
+          value: Buffer.from("x"),
+          [key]: text,
+        });
+        const error = await create.catch((caught: SecretsError) => caught);
+        expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
+        expect((error as SecretsError).field).toBe(field);
+        expect(await callUnary(admin, "listSecrets", list())).toEqual(before);
+      },
+    );
+
+    it("keeps a multi-line description and allows a proxy name", async () => {
+      const created = await callUnary<SecretMetadata>(admin, "createSecret", {
+        algorithm: "demo/labels",
+        envName: "HTTPS_PROXY",
+        displayName: "Proxy with credentials",
+        description: "first line\nsecond line",
         value: Buffer.from("x"),
       });
-      const error = await create.catch((caught: SecretsError) => caught);
-      expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
-      expect((error as SecretsError).field).toBe("env_name");
-      expect(await callUnary(admin, "listSecrets", list())).toEqual(before);
+      expect(created.description).toBe("first line\nsecond line");
     });
 
     it("never logs a value, even at trace level", () => {

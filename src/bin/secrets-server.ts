@@ -10,6 +10,11 @@ import { rotateKek } from "../server/rotate-kek.js";
 import { runServer } from "../server/run.js";
 import { SecretsError } from "../shared/errors.js";
 import { createLogger } from "../shared/logger.js";
+import {
+  reportUsageErrorsOnOneLine,
+  USAGE_EXIT_CODE,
+  usageExitCode,
+} from "../shared/usage-errors.js";
 
 /**
  * One line naming the problem. An error we did not write (a folder we may
@@ -17,17 +22,21 @@ import { createLogger } from "../shared/logger.js";
  * data we did not choose to print.
  */
 function fail(error: unknown): never {
+  // Commander has printed its one line (or the asked-for help) already.
+  const usageCode = usageExitCode(error);
+  if (usageCode !== undefined) process.exit(usageCode);
   const safe = SecretsError.from(error);
   const errno = (safe.cause as NodeJS.ErrnoException | undefined)?.code;
   const detail = safe === error || !errno ? "" : ` (${errno})`;
-  process.stderr.write(`secrets-server: ${safe.message}${detail}\n`);
-  process.exit(safe.code === "INVALID_ARGUMENT" ? 2 : 1);
+  const isUsage = safe.code === "INVALID_ARGUMENT";
+  const hint = isUsage ? " (see secrets-server --help)" : "";
+  process.stderr.write(`secrets-server: ${safe.message}${detail}${hint}\n`);
+  process.exit(isUsage ? USAGE_EXIT_CODE : 1);
 }
 
 const program = addServerOptions(
   new Command("secrets-server")
     .description("Serves algorithm secrets to agents and admins over gRPC.")
-    .showHelpAfterError()
     // Options after `rotate-kek` belong to it, not to the server.
     .enablePositionalOptions(),
 ).action(async (flags: Record<string, unknown>) => {
@@ -54,4 +63,4 @@ addServerOptions(
   );
 });
 
-program.parseAsync(process.argv).catch(fail);
+reportUsageErrorsOnOneLine(program).parseAsync(process.argv).catch(fail);

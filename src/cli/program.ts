@@ -2,8 +2,12 @@
  * The `secretsctl` program: global options, one-line errors and exit
  * codes around the commands of command-definitions.ts.
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { SecretsError } from "../shared/errors.js";
+import {
+  reportUsageErrorsOnOneLine,
+  usageExitCode,
+} from "../shared/usage-errors.js";
 import {
   addSecretCommands,
   addTokenCommands,
@@ -35,38 +39,19 @@ export async function runCli(
     await program.parseAsync(argv);
     return EXIT_CODES.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its own line (or the help) already.
-      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
-    }
+    // Commander has printed its own line (or the help) already.
+    const usageCode = usageExitCode(error);
+    if (usageCode !== undefined) return usageCode;
     const context = { addr: config?.addr, timeoutMs: config?.timeoutMs };
     io.stderr(`${PROGRAM_NAME}: ${describeError(error, context)}\n`);
     return exitCodeFor(SecretsError.from(error).code);
   }
 }
 
-/**
- * Commander's message without its `error: ` prefix, and without whatever
- * followed `=` in an unknown option: someone trying `--value=…` must not
- * see the value echoed into a terminal log.
- */
-function cleanCommanderError(text: string): string {
-  return text
-    .replace(/^error: /, "")
-    .replace(/(unknown option '[^'=]*)=[^']*'/, "$1=…'");
-}
-
 function buildProgram(io: CliIo, onConfig: ConfigSink): Command {
   const program = new Command(PROGRAM_NAME)
     .description("Manage algorithm secrets held by secrets-server.")
-    .exitOverride()
-    .showSuggestionAfterError(false)
-    .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stderr,
-      outputError: (text, write) =>
-        write(`${PROGRAM_NAME}: ${cleanCommanderError(text)}`),
-    })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .option(
       "--addr <host:port>",
       "server address [env SECRETS_ADDR] (default 127.0.0.1:7443)",
@@ -92,5 +77,5 @@ function buildProgram(io: CliIo, onConfig: ConfigSink): Command {
   const context: CommandContext = { io, onConfig };
   addSecretCommands(program, context);
   addTokenCommands(program, context);
-  return program;
+  return reportUsageErrorsOnOneLine(program, io.stderr);
 }

@@ -26,10 +26,27 @@ export async function readValue(
 ): Promise<Redacted<Buffer>> {
   const bytes =
     source.kind === "file"
-      ? readSettingFile(source.path, "value-file")
+      ? readValueFile(source.path)
       : await readStdin(source.input ?? process.stdin);
   checkValue(bytes);
   return new Redacted(bytes);
+}
+
+/**
+ * The file's bytes. A file that cannot be read is a usage error
+ * (INVALID_ARGUMENT, exit 2) like any other bad argument: the value is
+ * the command's input, not part of its setup.
+ */
+function readValueFile(path: string): Buffer {
+  try {
+    return readSettingFile(path, "value-file");
+  } catch (error) {
+    const safe = SecretsError.from(error);
+    throw new SecretsError("INVALID_ARGUMENT", safe.message, {
+      field: "value-file",
+      cause: safe.cause,
+    });
+  }
 }
 
 async function readStdin(

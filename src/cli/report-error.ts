@@ -5,13 +5,20 @@
  */
 import { type ErrorCode, SecretsError } from "../shared/errors.js";
 
-/** Exit codes of `secretsctl`, by kind of failure. */
+/**
+ * Exit codes of `secretsctl`, by kind of failure. The rule: 2 means the
+ * command as typed is wrong and editing it fixes it (a flag, an argument,
+ * the value or the value file); 1 means the setup or the service failed
+ * (no token or signing key found, an unreadable CA or token file, a
+ * server-side error without a more specific code); 3 to 6 name the
+ * outcomes a script branches on.
+ */
 export const EXIT_CODES = {
   /** Success. */
   ok: 0,
-  /** Anything not listed below (server-side failure, unreadable file). */
+  /** Setup or service failure: a missing token, key or CA; INTERNAL. */
   failure: 1,
-  /** Bad command line or an argument the rules refuse. */
+  /** Bad command line, argument, value or value file. */
   usage: 2,
   /** The secret does not exist. */
   notFound: 3,

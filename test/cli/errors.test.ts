@@ -50,6 +50,30 @@ const REFUSALS: Refusal[] = [
     exitCode: EXIT_CODES.usage,
   },
   {
+    name: "a display name with a newline",
+    args: ["create", ALGORITHM, "OTHER", "--display-name", "two\nlines"],
+    stdin: CANARY,
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a description with an escape character",
+    args: ["update", ALGORITHM, "SEED", "--description", "\u001b[2Jgone"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a value file that does not exist",
+    args: [
+      "create",
+      ALGORITHM,
+      "OTHER",
+      "--display-name",
+      "x",
+      "--value-file",
+      "/nonexistent/value",
+    ],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
     name: "a duplicate create",
     args: ["create", ALGORITHM, "SEED", "--display-name", "again"],
     stdin: CANARY,
@@ -173,6 +197,16 @@ describe("secretsctl refusals", () => {
       expect(run.code).toBe(refusal.exitCode);
       expectOneErrorLine(run);
       expect(await storeState()).toEqual(before);
+    });
+  });
+
+  describe("given an unknown flag", () => {
+    it("names the flag and points at the command's --help", async () => {
+      const run = await runSecretsctl(["token", "create", "--bogus"], { env });
+      expect(run.code).toBe(EXIT_CODES.usage);
+      expectOneErrorLine(run);
+      expect(run.stderr).toContain("'--bogus'");
+      expect(run.stderr).toContain("secretsctl token create --help");
     });
   });
 

@@ -31,7 +31,16 @@ export function runSecretsctl(
   args: string[],
   options: RunOptions = {},
 ): Promise<CliRun> {
-  const child = spawn(process.execPath, [cliBinPath(), ...args], {
+  return runNodeBin(cliBinPath(), args, options);
+}
+
+/** Runs the built script at `binPath` with `args` to its end. */
+export function runNodeBin(
+  binPath: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [binPath, ...args], {
     cwd: options.cwd ?? packageRoot(),
     env: { PATH: process.env.PATH ?? "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

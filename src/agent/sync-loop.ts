@@ -12,7 +12,8 @@
  *
  * PERMISSION_DENIED and UNAUTHENTICATED are decisions, not outages:
  * both loops then retry only every `refreshMs` (the slow path) so a
- * revoked agent does not hammer the service; the file is kept.
+ * revoked agent does not hammer the service; the file is kept. A new
+ * token ends a slow-path wait at once, since it may be the fix.
  *
  * The loop takes its clock, its stop signal and its reports as arguments,
  * so a test can drive real passes with a fake service.
@@ -70,6 +71,13 @@ export interface SyncLoopOptions {
   random?: () => number;
   /** Spread of the first reconnect after a lost stream, ms; default 20 000. */
   reconnectSpreadMs?: number;
+  /**
+   * Subscribes to token changes. Each loop then ends its current (or
+   * next) slow-path wait at once. A change that lands while a refused
+   * call is in flight is therefore not missed; the cost is one early
+   * retry after a later refusal, once per routine rotation.
+   */
+  onTokenChange?: (listener: () => void) => void;
 }
 
 /** Runs until `stop` aborts. */
@@ -89,19 +97,29 @@ function isDecision(error: SecretsError): boolean {
   return error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
 }
 
+/** A sleeper for slow-path waits, woken by each token change. */
+function slowPathSleeper(options: SyncLoopOptions): Sleeper {
+  const sleeper = new Sleeper(options.clock, options.stop);
+  options.onTokenChange?.(() => sleeper.wake());
+  return sleeper;
+}
+
 async function runRefreshLoop(
   options: SyncLoopOptions,
   sleeper: Sleeper,
 ): Promise<void> {
   const backoff = new Backoff({ random: options.random });
+  const slowSleeper = slowPathSleeper(options);
   while (!options.stop.aborted) {
     const error = await refreshOnce(options);
     const intervalMs = jitterMs(options.refreshMs, 0.1, options.random);
+    if (error && isDecision(error)) {
+      await slowSleeper.sleep(intervalMs);
+      continue;
+    }
     let delayMs = intervalMs;
     if (!error) backoff.reset();
-    else if (!isDecision(error)) {
-      delayMs = Math.min(backoff.nextDelayMs(), intervalMs);
-    }
+    else delayMs = Math.min(backoff.nextDelayMs(), intervalMs);
     await sleeper.sleep(delayMs);
   }
 }
@@ -160,6 +178,7 @@ async function runStreamLoop(
   const { reports } = options;
   const backoff = new Backoff({ random: options.random });
   const sleeper = new Sleeper(options.clock, options.stop);
+  const slowSleeper = slowPathSleeper(options);
   let isFirst = true;
 
   while (!options.stop.aborted) {
@@ -174,7 +193,7 @@ async function runStreamLoop(
 
     if (isDecision(outcome.error)) {
       reports.onStreamState("slow-retry");
-      await sleeper.sleep(jitterMs(options.refreshMs, 0.1, options.random));
+      await slowSleeper.sleep(jitterMs(options.refreshMs, 0.1, options.random));
     } else {
       reports.onStreamState("backoff");
       // Losing a stream that was up is what every agent of a restarting

@@ -8,6 +8,7 @@ import {
   type DeliveryPort,
   runSyncLoop,
   STREAM_SILENCE_MS,
+  type SyncLoopOptions,
   type SyncReports,
 } from "../../src/agent/sync-loop.js";
 import { type ErrorCode, SecretsError } from "../../src/shared/errors.js";
@@ -62,6 +63,7 @@ function start(
   delivery: ScriptedDelivery,
   refreshMs = 60_000,
   random = () => 0.5,
+  extra: Partial<SyncLoopOptions> = {},
 ) {
   const stop = new AbortController();
   const recorded = recordingReports();
@@ -76,6 +78,7 @@ function start(
     // Mid-range picks by default: backoff delays are half their ceiling,
     // jitter none, the reconnect spread's pick 10 s.
     random,
+    ...extra,
   });
   return { ...recorded, stop, done };
 }
@@ -148,6 +151,27 @@ describe("runSyncLoop", () => {
       expect(delivery.watches).toHaveLength(1);
       expect(loop.states).toContain("slow-retry");
       await vi.advanceTimersByTimeAsync(1_100);
+      expect(delivery.refreshes).toBe(2);
+      expect(delivery.watches).toHaveLength(2);
+      loop.stop.abort();
+      await loop.done;
+    });
+
+    it("retries both at once when the token changes", async () => {
+      const delivery = new ScriptedDelivery();
+      const refused = new SecretsError("UNAUTHENTICATED", "expired");
+      delivery.refreshAnswer = () => Promise.reject(refused);
+      const listeners: Array<() => void> = [];
+      const loop = start(delivery, 60_000, () => 0.5, {
+        onTokenChange: (listener) => listeners.push(listener),
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      delivery.lastWatch?.handlers.onEnd(refused);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(delivery.refreshes).toBe(1);
+      expect(delivery.watches).toHaveLength(1);
+      for (const listener of listeners) listener();
+      await vi.advanceTimersByTimeAsync(10);
       expect(delivery.refreshes).toBe(2);
       expect(delivery.watches).toHaveLength(2);
       loop.stop.abort();

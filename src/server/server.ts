@@ -79,7 +79,9 @@ export async function startServer(
   const hub = new WatchHub();
   const store = new SecretStore({
     databasePath: options.databasePath,
-    keyring: Keyring.open(options.kekFile),
+    keyring: Keyring.open(options.kekFile, (reload) =>
+      logger.info(reload, "key-encryption keys reloaded"),
+    ),
     onCommit: (algorithm, revision) => hub.publish(algorithm, revision),
   });
   const snapshots = new SnapshotCache(store);

@@ -37,6 +37,15 @@ async function snapshotValues(server: ServerProcess): Promise<string[]> {
   }
 }
 
+/** The last "key-encryption keys reloaded" log line, parsed. */
+function reloadLogLine(logs: string): unknown {
+  const lines = logs
+    .split("\n")
+    .filter((line) => line.includes('"key-encryption keys reloaded"'));
+  const last = lines.at(-1);
+  return last === undefined ? undefined : JSON.parse(last);
+}
+
 describe("secrets-server process", () => {
   let server: ServerProcess;
   let admin: Client;
@@ -103,6 +112,15 @@ describe("secrets-server process", () => {
         value: Buffer.from(`${CANARY}-API_TOKEN`),
       });
       expect(await snapshotValues(server)).toEqual(before);
+      const activeKekId = /-> (\S+);/.exec(output)?.[1];
+      expect(reloadLogLine(server.logs())).toMatchObject({ activeKekId });
+    });
+
+    it("logs key ids only, never key bytes", () => {
+      const kekFile = JSON.parse(readFileSync(server.paths.kekFile, "utf8"));
+      for (const key of Object.values(kekFile.keys as Record<string, string>)) {
+        expect(server.logs()).not.toContain(key);
+      }
     });
   });
 

@@ -23,6 +23,12 @@ const keyringFileSchema = z.object({
   keys: z.record(z.string(), z.string()),
 });
 
+/** Told the ids after the file was read again; never the key bytes. */
+export type KeyringReloadListener = (reload: {
+  activeKekId: string;
+  kekIds: string[];
+}) => void;
+
 /** One key-encryption key: its id and its bytes. */
 export interface Kek {
   id: string;
@@ -40,15 +46,21 @@ export class Keyring {
   #active = "";
   #keys = new Map<string, Buffer>();
   #loadedMtimeMs = -1;
+  readonly #onReload: KeyringReloadListener | undefined;
 
-  private constructor(path: string) {
+  private constructor(path: string, onReload?: KeyringReloadListener) {
     this.path = path;
     this.#reload();
+    // Set after the first load: only a reload is news to the listener.
+    this.#onReload = onReload;
   }
 
-  /** Loads `path`; FAILED_PRECONDITION naming the file when unusable. */
-  static open(path: string): Keyring {
-    return new Keyring(path);
+  /**
+   * Loads `path`; FAILED_PRECONDITION naming the file when unusable.
+   * `onReload` hears of each later reload (after a rotation, say).
+   */
+  static open(path: string, onReload?: KeyringReloadListener): Keyring {
+    return new Keyring(path, onReload);
   }
 
   /** Opens `path`, first creating it with one fresh key when missing. */
@@ -107,6 +119,10 @@ export class Keyring {
     const parsed = parseKeyringFile(this.path);
     this.#active = parsed.active;
     this.#keys = parsed.keys;
+    this.#onReload?.({
+      activeKekId: this.#active,
+      kekIds: [...this.#keys.keys()],
+    });
   }
 }
 

@@ -121,6 +121,28 @@ describe("WatchSnapshots", () => {
     });
   });
 
+  describe("when the agent is current", () => {
+    it("sends a heartbeat at once, long before the interval", async () => {
+      const patient = await startInProcess({ heartbeatMs: 3_600_000 });
+      const client = connectDelivery(
+        patient,
+        await patient.issueAgentToken(ALG_A),
+      );
+      try {
+        const { stream, waitFor } = watch(0, client);
+        const [first] = await waitFor(1, 5_000);
+        stream.cancel();
+        expect(first?.heartbeat).toEqual({
+          revision: 0,
+          intervalMs: 3_600_000,
+        });
+      } finally {
+        client.close();
+        await patient.stop();
+      }
+    });
+  });
+
   describe("when the stream is idle", () => {
     it("sends heartbeats with the current revision", async () => {
       const { stream, waitFor } = watch(2);

@@ -1,8 +1,9 @@
 /**
  * One `WatchSnapshots` stream after its token has been checked: a
- * snapshot now if the agent is behind, one per change of its algorithm,
- * and a heartbeat after each idle interval, until the agent goes away or
- * the server stops.
+ * snapshot now if the agent is behind (a heartbeat now if it is current,
+ * so it knows at once that the stream is up), one per change of its
+ * algorithm, and a heartbeat after each idle interval, until the agent
+ * goes away or the server stops.
  */
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { toGrpcError } from "../../shared/grpc-status.js";
@@ -82,24 +83,29 @@ class WatchStream {
     call.on("close", finish);
     call.on("error", finish);
     logger.debug({ algorithm, knownRevision: this.#sentRevision }, "watch");
-    this.#step(() => this.#sendIfBehind());
+    this.#step(() => this.#sendIfBehind() || this.#sendHeartbeat());
   }
 
-  /** Compares revisions first, so an agent that is current costs no decryption. */
-  #sendIfBehind(): void {
+  /**
+   * Compares revisions first, so an agent that is current costs no
+   * decryption. True when a snapshot was sent.
+   */
+  #sendIfBehind(): boolean {
     const { call, snapshots, algorithm, logger } = this.#options;
-    if (snapshots.revision(algorithm) === this.#sentRevision) return;
+    if (snapshots.revision(algorithm) === this.#sentRevision) return false;
     const snapshot = snapshots.current(algorithm);
     this.#sentRevision = snapshot.revision;
     call.write(snapshotReply(snapshot));
     logger.debug({ algorithm, revision: snapshot.revision }, "snapshot sent");
+    return true;
   }
 
   /** A heartbeat needs only the revision, so it never decrypts. */
-  #sendHeartbeat(): void {
+  #sendHeartbeat(): true {
     const { call, snapshots, algorithm, heartbeatMs } = this.#options;
     const revision = snapshots.revision(algorithm);
     call.write({ heartbeat: { revision, intervalMs: heartbeatMs } });
+    return true;
   }
 
   /**

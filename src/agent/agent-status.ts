@@ -13,7 +13,7 @@ export type StreamState =
   | "disabled"
   | "stopped";
 
-/** The last error seen, scrubbed. */
+/** An error seen, scrubbed. */
 export interface LastError {
   code: ErrorCode;
   message: string;
@@ -34,7 +34,17 @@ export interface StatusDocument {
   lastWriteAt: string | null;
   stalenessSeconds: number | null;
   streamState: StreamState;
-  lastError: { code: ErrorCode; message: string; at: string } | null;
+  /** The error since the last success; null once the agent recovers. */
+  lastError: ErrorDocument | null;
+  /** The latest error ever seen, kept after recovery for operators. */
+  lastFailure: ErrorDocument | null;
+}
+
+/** An error as `/status` shows it. */
+export interface ErrorDocument {
+  code: ErrorCode;
+  message: string;
+  at: string;
 }
 
 /** Longest error message kept, in characters. */
@@ -53,7 +63,10 @@ export class AgentStatus {
   lastSuccessAtMs: number | undefined;
   lastAttemptAtMs: number | undefined;
   lastWriteAtMs: number | undefined;
+  /** The error since the last success; cleared by a success. */
   lastError: LastError | undefined;
+  /** The latest error, kept after a success. */
+  lastFailure: LastError | undefined;
   streamState: StreamState = "connecting";
 
   constructor(file: string) {
@@ -65,10 +78,12 @@ export class AgentStatus {
     return this.lastWriteAtMs !== undefined;
   }
 
-  /** Stale when the latest contact with the service failed. */
+  /**
+   * Stale when the latest contact with the service, or the write that
+   * followed it, failed.
+   */
   isStale(): boolean {
-    if (!this.lastError) return false;
-    return this.lastError.atMs >= (this.lastSuccessAtMs ?? 0);
+    return this.lastError !== undefined;
   }
 
   noteAttempt(nowMs: number): void {
@@ -78,6 +93,7 @@ export class AgentStatus {
   noteSuccess(nowMs: number): void {
     this.lastAttemptAtMs = nowMs;
     this.lastSuccessAtMs = nowMs;
+    this.lastError = undefined;
   }
 
   /** Records a failure; `secretsToMask` are values to cut out, if quoted. */
@@ -86,12 +102,12 @@ export class AgentStatus {
       ...error,
       message: scrubMessage(error.message, secretsToMask),
     };
+    this.lastFailure = this.lastError;
   }
 
   toDocument(nowMs: number): StatusDocument {
     const iso = (ms: number | undefined) =>
       ms === undefined ? null : new Date(ms).toISOString();
-    const error = this.lastError;
     return {
       algorithm: this.algorithm ?? null,
       revision: this.revision ?? null,
@@ -108,15 +124,16 @@ export class AgentStatus {
           ? null
           : Math.max(0, Math.round((nowMs - this.lastSuccessAtMs) / 1000)),
       streamState: this.streamState,
-      lastError: error
-        ? {
-            code: error.code,
-            message: error.message,
-            at: iso(error.atMs) ?? "",
-          }
-        : null,
+      lastError: errorDocument(this.lastError),
+      lastFailure: errorDocument(this.lastFailure),
     };
   }
+}
+
+function errorDocument(error: LastError | undefined): ErrorDocument | null {
+  if (!error) return null;
+  const at = new Date(error.atMs).toISOString();
+  return { code: error.code, message: error.message, at };
 }
 
 /**

@@ -78,10 +78,16 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
     delivery,
     clock,
     stop: loopStop.signal,
-    reports: makeSyncReports({ ...parts, logger, clock }),
+    reports: makeSyncReports({
+      ...parts,
+      logger,
+      clock,
+      onRefused: () => void tokens.reload(),
+    }),
     knownRevision: () => parts.cache.knownRevision(),
     refreshMs: config.refreshMs,
     isWatchEnabled: config.isWatchEnabled,
+    onTokenChange: (listener) => tokens.onChange(listener),
   }).catch((error: unknown) => {
     parts.isLoopAlive = false;
     logger.error({ code: SecretsError.from(error).code }, "sync loop failed");
@@ -179,7 +185,7 @@ function watchOnce(
 ): Promise<number> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      const lastError = parts.status.lastError;
+      const lastError = parts.status.lastFailure;
       logger.error(
         { timeoutMs: config.onceTimeoutMs, code: lastError?.code ?? null },
         "no snapshot written within --once-timeout",

@@ -4,6 +4,12 @@
  * the file because both our own writes and Kubernetes' projected token
  * updates replace files by renaming, which a watch on the file itself
  * can lose. Callers re-read and compare, so spurious events cost a read.
+ *
+ * chokidar's own events are filtered: it drops a second event on a path
+ * within 5 ms of the first (so a write that lands just after a truncate,
+ * or a rename just after a create, goes unreported), and it reports no
+ * change of mode or group. Its `raw` events, straight from the kernel's
+ * watch, have neither gap, so they count as well.
  */
 import { dirname } from "node:path";
 import { watch } from "chokidar";
@@ -28,6 +34,7 @@ export function watchFileFolder(
     atomic: false,
   });
   watcher.on("all", () => onChange());
+  watcher.on("raw", () => onChange());
   // A watch error (the folder removed, say) must not crash the agent; the
   // caller's periodic work still runs.
   watcher.on("error", () => undefined);

@@ -20,6 +20,11 @@ export interface ReportTargets {
   publisher: FilePublisher;
   logger: Logger;
   clock: Clock;
+  /**
+   * Called when the service refuses the agent, e.g. to re-read the token
+   * file in case a change to it went unnoticed.
+   */
+  onRefused?: () => void;
 }
 
 export function makeSyncReports(parts: ReportTargets): SyncReports {
@@ -70,9 +75,10 @@ export function makeSyncReports(parts: ReportTargets): SyncReports {
         code: error.code,
         message: status.lastError?.message,
       };
-      if (isDecision)
+      if (isDecision) {
         log.error(fields, "service refused the agent; keeping the file");
-      else if (status.isReady)
+        parts.onRefused?.();
+      } else if (status.isReady)
         log.warn(fields, "sync failed; serving the last good file");
       else log.warn(fields, "sync failed; no file yet");
     },

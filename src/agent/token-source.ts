@@ -1,8 +1,12 @@
 /**
- * The agent's identity: the token in `--token-file`, re-read whenever the
- * file changes, because platforms rotate projected tokens in place. A new
- * token that is empty or not a JWT is logged and the last good one kept;
- * the service decides whether a well-formed token is still accepted.
+ * The agent's identity: the token in `--token-file`, re-read whenever
+ * anything in its folder changes, because platforms replace tokens by
+ * writing in place, by renaming a new file over the old, or (Kubernetes)
+ * by swapping a `..data` symlink. A new token that is empty, not a JWT or
+ * already expired is logged and the last good one kept; the service
+ * decides whether a well-formed token is still accepted. A token already
+ * expired at start is used anyway, with an error in the log, so the agent
+ * runs and picks up the replacement as soon as it lands.
  */
 import { readFile } from "node:fs/promises";
 import { decodeJwt } from "jose/jwt/decode";
@@ -24,6 +28,8 @@ interface LoadedToken {
   token: Redacted<string>;
   /** The `algorithm` claim, unverified: for status only. */
   algorithm: string | undefined;
+  /** The `exp` claim, unverified, in ms since the epoch; if any. */
+  expiresAtMs: number | undefined;
 }
 
 export class TokenSource {
@@ -32,6 +38,7 @@ export class TokenSource {
   #watch: FolderWatch | undefined;
   #reading: Promise<void> | undefined;
   #isRereadPending = false;
+  readonly #listeners: Array<() => void> = [];
 
   private constructor(options: TokenSourceOptions, first: LoadedToken) {
     this.#options = options;
@@ -41,7 +48,18 @@ export class TokenSource {
   /** Reads the file once; FAILED_PRECONDITION naming token-file if bad. */
   static async open(options: TokenSourceOptions): Promise<TokenSource> {
     const first = await loadToken(options.path);
+    if (isExpired(first)) {
+      options.logger.error(
+        { path: options.path, ...expiryFields(first) },
+        "token expired",
+      );
+    }
     return new TokenSource(options, first);
+  }
+
+  /** Calls `listener` each time a new token replaces the current one. */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
   }
 
   /** The token to send now. */
@@ -87,8 +105,14 @@ export class TokenSource {
     try {
       const next = await loadToken(this.#options.path);
       if (next.token.reveal() === this.#current.token.reveal()) return;
+      if (isExpired(next)) {
+        const fields = { path: this.#options.path, ...expiryFields(next) };
+        log.warn(fields, "token file rejected: token expired");
+        return;
+      }
       this.#current = next;
       log.info({ algorithm: next.algorithm }, "token reloaded");
+      for (const listener of this.#listeners) listener();
     } catch (error) {
       const code = (error as SecretsError).code;
       log.warn({ code, path: this.#options.path }, "token file rejected");
@@ -119,14 +143,32 @@ async function loadToken(path: string): Promise<LoadedToken> {
       { field: "token-file" },
     );
   }
-  return { token: new Redacted(text), algorithm: claimedAlgorithm(text) };
+  return { token: new Redacted(text), ...unverifiedClaims(text) };
 }
 
-function claimedAlgorithm(token: string): string | undefined {
+function unverifiedClaims(
+  token: string,
+): Pick<LoadedToken, "algorithm" | "expiresAtMs"> {
   try {
-    const claim = decodeJwt(token).algorithm;
-    return typeof claim === "string" ? claim : undefined;
+    const { algorithm, exp } = decodeJwt(token);
+    return {
+      algorithm: typeof algorithm === "string" ? algorithm : undefined,
+      expiresAtMs: typeof exp === "number" ? exp * 1000 : undefined,
+    };
   } catch {
-    return undefined;
+    return { algorithm: undefined, expiresAtMs: undefined };
   }
+}
+
+function isExpired(token: LoadedToken): boolean {
+  return token.expiresAtMs !== undefined && token.expiresAtMs <= Date.now();
+}
+
+/** Log fields for an expired token: when, never the token itself. */
+function expiryFields(token: LoadedToken) {
+  const expiresAtMs = token.expiresAtMs ?? 0;
+  return {
+    expiredAt: new Date(expiresAtMs).toISOString(),
+    expiredSecondsAgo: Math.round((Date.now() - expiresAtMs) / 1000),
+  };
 }

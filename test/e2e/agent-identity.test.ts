@@ -86,8 +86,11 @@ describe("secrets-agent's token file", () => {
   });
 
   it("keeps the file and reports UNAUTHENTICATED when the service rejects the new token", async () => {
-    writeFileSync(tokenFile, await server.issueAgentToken(ALGORITHM, 1));
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Well-formed and unexpired, so the agent takes it; the signature is
+    // wrong, so the service refuses it.
+    const good = await server.issueAgentToken(ALGORITHM);
+    const unsigned = good.slice(0, good.lastIndexOf(".") + 1);
+    writeFileSync(tokenFile, `${unsigned}${"A".repeat(86)}`);
     const before = readFileSync(agent.file);
     expect(
       await waitUntil(
@@ -118,6 +121,10 @@ describe("secrets-agent's token file", () => {
     ).toBe(true);
     await updateSecret(server, ALGORITHM, "API_KEY", "v3");
     expect(await waitUntil(() => fileText().includes("'v3'"), 5000)).toBe(true);
+    const recovered = await status();
+    expect(recovered.lastError).toBeNull();
+    expect(recovered.lastFailure.code).toBe("UNAUTHENTICATED");
+    expect(recovered.isStale).toBe(false);
   });
 });
 

@@ -36,6 +36,7 @@ async function status(agent: AgentProcess) {
     streamState: string;
     revision: number | null;
     lastError: { code: string } | null;
+    lastFailure: { code: string } | null;
   };
 }
 
@@ -116,7 +117,14 @@ describe("secrets-agent when the service is killed", () => {
         31_000,
       ),
     ).toBe(true);
-    expect((await status(agent)).isStale).toBe(false);
+    const recovered = await status(agent);
+    expect(recovered.isStale).toBe(false);
+    expect(recovered.lastError).toBeNull();
+    expect(recovered.lastFailure?.code).toBe("UNAVAILABLE");
+    const metrics = (await agent.get("/metrics")).body;
+    expect(metrics).toMatch(
+      /^secrets_agent_failures_total\{code="UNAVAILABLE"\} [1-9]/m,
+    );
   }, 40_000);
 });
 

@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import { addServerOptions, buildServerConfig } from "../server/config.js";
 import { rotateKek } from "../server/rotate-kek.js";
-import { runServer } from "../server/run.js";
+import { logStartFailure, runServer } from "../server/run.js";
 import { SecretsError } from "../shared/errors.js";
 import { createLogger } from "../shared/logger.js";
 import {
@@ -45,7 +45,13 @@ const program = addServerOptions(
     name: "secrets-server",
     level: config.logLevel,
   });
-  await runServer(config, logger);
+  try {
+    await runServer(config, logger);
+  } catch (error) {
+    // Once the logger exists, a failure is a log line like any other.
+    logStartFailure(logger, config, error);
+    process.exit(1);
+  }
 });
 
 addServerOptions(

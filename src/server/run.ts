@@ -5,6 +5,7 @@
  */
 
 import { statePaths } from "../shared/dev-state.js";
+import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { ServerConfig } from "./config.js";
 import { devGuide } from "./dev/dev-guide.js";
@@ -53,6 +54,30 @@ export async function runServer(
   }
   stopOnSignals(running, log);
   return running;
+}
+
+/**
+ * Logs why the server could not start as one error line: the code, the
+ * setting at fault, the safe message and the errno (`EADDRINUSE`), plus
+ * the listen address.
+ */
+export function logStartFailure(
+  logger: Logger,
+  config: ServerConfig,
+  error: unknown,
+): void {
+  const safe = SecretsError.from(error);
+  const errno = (safe.cause as NodeJS.ErrnoException | undefined)?.code;
+  logger.child({ component: "main" }).error(
+    {
+      listen: config.listen,
+      code: safe.code,
+      field: safe.field,
+      problem: safe.message,
+      ...(typeof errno === "string" && { errno }),
+    },
+    "cannot start",
+  );
 }
 
 function stopOnSignals(running: RunningServer, log: Logger): void {

@@ -10,7 +10,7 @@ import {
   loadContract,
 } from "../shared/contract.js";
 import { SecretsError } from "../shared/errors.js";
-import { maskGrpcLogs } from "../shared/grpc-logging.js";
+import { routeGrpcLogs } from "../shared/grpc-logging.js";
 import { readSettingFile, readVerifyKey } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { Authenticator } from "./auth.js";
@@ -70,7 +70,7 @@ export interface RunningServer {
 export async function startServer(
   options: StartServerOptions,
 ): Promise<RunningServer> {
-  maskGrpcLogs();
+  routeGrpcLogs(options.logger);
   const logger = options.logger.child({ component: "server" });
   const credentials = makeCredentials(options.tls);
   const auth = new Authenticator(
@@ -164,17 +164,28 @@ function bind(
   return new Promise((resolve, reject) => {
     server.bindAsync(listen, credentials, (error, port) => {
       if (error) {
+        const errno = errnoOf(error.message);
         reject(
-          new SecretsError("UNAVAILABLE", `listen: cannot bind ${listen}`, {
-            field: "listen",
-            cause: error,
-          }),
+          new SecretsError(
+            "UNAVAILABLE",
+            `listen: cannot bind ${listen} (${errno})`,
+            { field: "listen", cause: error },
+          ),
         );
       } else {
         resolve(port);
       }
     });
   });
+}
+
+/**
+ * The errno code (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`) in grpc-js's
+ * bind failure text, which lists each address's error; `unknown cause`
+ * when there is none (a name that did not resolve, say).
+ */
+function errnoOf(message: string): string {
+  return /\b(E[A-Z]{3,})\b/.exec(message)?.[1] ?? "unknown cause";
 }
 
 /**

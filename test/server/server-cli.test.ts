@@ -3,9 +3,11 @@
  * `npm run build` first; `npm test` does): usage errors, a busy port, a
  * second server on the same state folder, `init`.
  */
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type CliRun, runNodeBin } from "../cli/run-secretsctl.js";
 import { serverBinPath } from "../helpers/server-process.js";
+import { tmpfsDir } from "../helpers/tmpfs.js";
 
 /** Runs `secrets-server args…` to its end. */
 function runServerBin(args: string[], env: Record<string, string> = {}) {
@@ -38,6 +40,36 @@ describe("secrets-server command line", () => {
     it("names the setting and exits 2", async () => {
       const run = await runServerBin(["--listen", "nowhere"]);
       expectUsageError(run, "listen:", "secrets-server");
+    });
+  });
+
+  describe("when the port is taken", () => {
+    it("logs one JSON error naming the address and EADDRINUSE, exits 1", async () => {
+      const squatter = createServer();
+      await new Promise<void>((resolve) =>
+        squatter.listen(0, "127.0.0.1", resolve),
+      );
+      const { port } = squatter.address() as { port: number };
+      const listen = `127.0.0.1:${port}`;
+      try {
+        const run = await runServerBin([
+          "--dev",
+          "--state-dir",
+          tmpfsDir("as-busy-"),
+          "--listen",
+          listen,
+        ]);
+        expect(run.code).toBe(1);
+        const lines = run.stderr.trimEnd().split("\n");
+        // Every line is pino's JSON: no raw grpc-js line, no plain text.
+        const entries = lines.map((line) => JSON.parse(line));
+        const errors = entries.filter((entry) => entry.level === "error");
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatchObject({ msg: "cannot start", listen });
+        expect(errors[0].problem).toContain("EADDRINUSE");
+      } finally {
+        squatter.close();
+      }
     });
   });
 });

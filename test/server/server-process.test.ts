@@ -113,7 +113,9 @@ describe("secrets-server process", () => {
       });
       expect(await snapshotValues(server)).toEqual(before);
       const activeKekId = /-> (\S+);/.exec(output)?.[1];
-      expect(reloadLogLine(server.logs())).toMatchObject({ activeKekId });
+      await expect
+        .poll(() => reloadLogLine(server.logs()), { timeout: 5_000 })
+        .toMatchObject({ activeKekId });
     });
 
     it("logs key ids only, never key bytes", () => {
@@ -157,7 +159,10 @@ describe("secrets-server process", () => {
         (error: unknown) => (error as SecretsError).code,
       );
       expect(code).toBe("INTERNAL");
-      expect(server.logs()).toContain("failed authentication");
+      // The log line and the reply travel on different pipes: wait for it.
+      await expect
+        .poll(() => server.logs(), { timeout: 5_000 })
+        .toContain("failed authentication");
     });
   });
 

@@ -81,14 +81,22 @@ export class FilePublisher {
 
       status.lastWriteAtMs = Date.now();
       metrics.writes.inc();
+      const skippedCount = rendered.skippedNames.length;
       logger.info(
         {
           revision: snapshot.revision,
           path: writer.path,
-          envCount: status.envNames.length,
+          envCount: status.envNames.length - skippedCount,
+          skippedCount,
         },
         "file written",
       );
+      if (skippedCount > 0) {
+        logger.warn(
+          { revision: snapshot.revision, skippedNames: rendered.skippedNames },
+          "values the format cannot carry were left out (--skip-unrepresentable)",
+        );
+      }
       this.#options.onWritten?.(snapshot.revision);
       if (!isFirst) void this.#options.notifier.notify(snapshot.revision);
     } catch (thrown) {

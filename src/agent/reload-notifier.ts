@@ -51,7 +51,8 @@ export class ReloadNotifier {
       const pid = Number.parseInt(await readFile(pidfile, "utf8"), 10);
       if (!Number.isInteger(pid) || pid <= 0) throw new Error("bad pid");
       process.kill(pid, signal);
-      logger.info({ pid, signal, revision }, "reload signal sent");
+      // `targetPid`: every line already carries the agent's own `pid`.
+      logger.info({ targetPid: pid, signal, revision }, "reload signal sent");
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "BAD_PIDFILE";

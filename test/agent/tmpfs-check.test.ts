@@ -2,6 +2,7 @@ import { statfsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   checkMemoryFs,
+  describeFsType,
   RAMFS_MAGIC,
   requireMemoryFs,
   TMPFS_MAGIC,
@@ -33,7 +34,21 @@ describe("requireMemoryFs", () => {
 
     it("accepts with the override and reports the filesystem type", async () => {
       const check = await requireMemoryFs(diskDir() as string, true);
-      expect(check.isInMemory).toBe(false);
+      expect(check).toMatchObject({
+        isInMemory: false,
+        fsType: expect.stringMatching(/^\S+ \(0x[0-9a-f]+\)$/),
+      });
+    });
+  });
+
+  describe("naming a filesystem type", () => {
+    it("gives the name and the number for a known type", () => {
+      expect(describeFsType(0xef53)).toBe("ext2/3/4 (0xef53)");
+      expect(describeFsType(0x794c7630)).toBe("overlayfs (0x794c7630)");
+    });
+
+    it("gives the number for an unknown type", () => {
+      expect(describeFsType(0x1234)).toBe("unknown (0x1234)");
     });
   });
 

@@ -11,6 +11,14 @@ export const DEFAULT_FILE = "/run/algorithm-secrets/secrets.env";
 /** Health address by default; containers set 0.0.0.0:8099. */
 export const DEFAULT_HEALTH_ADDR = "127.0.0.1:8099";
 
+/**
+ * Shortest `--refresh`, in milliseconds. Each refresh is a call to the
+ * service, and a refused agent retries only this often, so a typo such
+ * as `1ms` would have every agent hammer the service. 250 ms still lets
+ * tests run the refresh quickly (the delivery e2e test uses 300 ms).
+ */
+export const MIN_REFRESH_MS = 250;
+
 export type SettingKind = "text" | "flag" | "duration";
 
 export interface Setting {
@@ -87,7 +95,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "SECRETS_AGENT_REFRESH",
     kind: "duration",
     default: "60s",
-    description: "full refresh interval (±10 % jitter)",
+    description: "full refresh interval (±10 % jitter; at least 250ms)",
   },
   {
     name: "debounce",

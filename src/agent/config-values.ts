@@ -22,6 +22,19 @@ export function positiveDuration(name: string, text: string): number {
   return ms;
 }
 
+/** A duration of at least `minMs`; the error names the setting and floor. */
+export function durationAtLeast(
+  name: string,
+  text: string,
+  minMs: number,
+): number {
+  const ms = parseDurationMs(text, name);
+  if (ms < minMs) {
+    throw invalidArgument(name, `"${text}" is shorter than ${minMs}ms`);
+  }
+  return ms;
+}
+
 export function splitHostPort(addr: string): { host: string; port: number } {
   const at = addr.lastIndexOf(":");
   const host = addr.slice(0, at).replace(/^\[(.*)\]$/, "$1");

@@ -2,9 +2,15 @@ import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
-import { LOG_LEVELS, SETTINGS, type Setting } from "./config-settings.js";
+import {
+  LOG_LEVELS,
+  MIN_REFRESH_MS,
+  SETTINGS,
+  type Setting,
+} from "./config-settings.js";
 import {
   absolute,
+  durationAtLeast,
   optionalPath,
   parseGroup,
   parseMode,
@@ -17,6 +23,7 @@ import { DIALECT_NAMES } from "./dialects/index.js";
 export {
   DEFAULT_FILE,
   DEFAULT_HEALTH_ADDR,
+  MIN_REFRESH_MS,
   SETTINGS,
 } from "./config-settings.js";
 
@@ -167,7 +174,7 @@ function buildConfig(raw: RawSettings): AgentConfig {
     isSkippingUnrepresentable: isSet("skip-unrepresentable"),
     fileMode: parseMode(required("file-mode")),
     fileGid: parseGroup(text("file-group")),
-    refreshMs: positiveDuration("refresh", required("refresh")),
+    refreshMs: durationAtLeast("refresh", required("refresh"), MIN_REFRESH_MS),
     debounceMs: parseDurationMs(required("debounce"), "debounce"),
     healthHost: health.host,
     healthPort: health.port,

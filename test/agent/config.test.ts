@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadAgentConfig } from "../../src/agent/config.js";
+import { loadAgentConfig, MIN_REFRESH_MS } from "../../src/agent/config.js";
 
 const base = ["--token-file", "/dev/shm/t.token"];
 
@@ -56,6 +56,28 @@ describe("loadAgentConfig", () => {
       expect(() => loadAgentConfig([...base, "--refresh", "x"], {})).toThrow(
         expect.objectContaining({ field: "refresh" }),
       );
+    });
+
+    it.each([["0s"], ["1ms"], ["249ms"]])(
+      "refuses --refresh %s, under the floor, naming refresh",
+      (refresh) => {
+        expect(() =>
+          loadAgentConfig([...base, "--refresh", refresh], {}),
+        ).toThrow(
+          expect.objectContaining({
+            code: "INVALID_ARGUMENT",
+            field: "refresh",
+          }),
+        );
+        expect(() =>
+          loadAgentConfig(base, { SECRETS_AGENT_REFRESH: refresh }),
+        ).toThrow(expect.objectContaining({ field: "refresh" }));
+      },
+    );
+
+    it("accepts --refresh at the floor", () => {
+      const config = loadAgentConfig([...base, "--refresh", "250ms"], {});
+      expect(config.refreshMs).toBe(MIN_REFRESH_MS);
     });
   });
 

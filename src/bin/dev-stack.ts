@@ -10,12 +10,17 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
+import { secretsctlCommand } from "../server/dev/dev-guide.js";
 import { DEV_STATE_DIR, statePaths } from "../shared/dev-state.js";
 import { readPrivateKey } from "../shared/key-files.js";
 import { packageRoot } from "../shared/package-root.js";
 import { issueToken } from "../shared/tokens.js";
+import {
+  reportUsageErrorsOnOneLine,
+  usageExitCode,
+} from "../shared/usage-errors.js";
 
 /** The sample algorithm of the walkthrough. */
 const DEMO_ALGORITHM = "demo/hello";
@@ -34,7 +39,7 @@ interface DevStackOptions {
 }
 
 function parseOptions(): DevStackOptions {
-  return new Command("dev-stack")
+  const program = new Command("dev-stack")
     .description(
       "Runs secrets-server --dev and a secrets-agent for demo/hello.",
     )
@@ -49,9 +54,13 @@ function parseOptions(): DevStackOptions {
       "--health-addr <host:port>",
       "agent health address",
       "127.0.0.1:8099",
-    )
-    .parse()
-    .opts<DevStackOptions>();
+    );
+  try {
+    return reportUsageErrorsOnOneLine(program).parse().opts<DevStackOptions>();
+  } catch (error) {
+    // Commander has printed the one line (or the asked-for help).
+    process.exit(usageExitCode(error) ?? 1);
+  }
 }
 
 const binPath = (name: string) =>
@@ -122,20 +131,17 @@ function printTryLines(
   serverAddr: string,
   healthAddr: string,
 ): void {
-  const fromHere = relative(process.cwd(), binPath("secretsctl"));
-  const cli = fromHere.startsWith("..") ? binPath("secretsctl") : fromHere;
-  const extra = [
-    serverAddr === "127.0.0.1:7443" ? "" : ` --addr ${serverAddr}`,
-    options.stateDir === DEV_STATE_DIR
-      ? ""
-      : ` --state-dir ${options.stateDir}`,
-  ].join("");
+  const ctl = secretsctlCommand({
+    addr: serverAddr,
+    stateDir: options.stateDir,
+    isTls: true,
+  });
   process.stdout.write(
     [
       "",
       `secrets-server (dev) on ${serverAddr}; secrets-agent for ${DEMO_ALGORITHM} writes ${options.file}`,
       "Try, in another terminal in this folder:",
-      `  printf '%s' 's3cr3t' | node ${cli}${extra} create ${DEMO_ALGORITHM} DB_PASSWORD --display-name "Database password"`,
+      `  printf '%s' 's3cr3t' | ${ctl} create ${DEMO_ALGORITHM} DB_PASSWORD --display-name "Database password"`,
       `  set -a; . ${options.file}; set +a; echo $DB_PASSWORD`,
       `Agent health: curl -s http://${healthAddr}/status`,
       "Ctrl-C stops both.",

@@ -1,9 +1,16 @@
 /**
  * The text `secrets-server --dev` prints on standard output: where its
  * files are and what to run next. Paths only; no key or token content.
+ * The lines to try are `npx secretsctl …` lines that work as pasted in
+ * the folder the server was started from (the repository root, in the
+ * README's walkthrough).
  */
-import { relative } from "node:path";
-import type { StatePaths } from "../../shared/dev-state.js";
+import { relative, resolve } from "node:path";
+import {
+  DEFAULT_ADDR,
+  DEV_STATE_DIR,
+  type StatePaths,
+} from "../../shared/dev-state.js";
 
 export interface DevGuideOptions {
   paths: StatePaths;
@@ -14,30 +21,65 @@ export interface DevGuideOptions {
   isTls: boolean;
 }
 
+/** What a `secretsctl` line must say to reach a dev server. */
+export interface SecretsctlTarget {
+  addr: string;
+  /** The server's state folder, where the CLI finds token and CA. */
+  stateDir: string;
+  isTls: boolean;
+}
+
 /** The guide as lines of text. */
 export function devGuide(options: DevGuideOptions): string {
   const { paths } = options;
-  const shown = (path: string) => relative(process.cwd(), path) || ".";
   const state =
     options.created.length > 0
       ? `created ${options.created.join(", ")}`
       : "reused existing state";
   const transport = options.isTls ? "with TLS" : "WITHOUT TLS (plaintext)";
-  const ctl = options.isTls ? "secretsctl" : "secretsctl --insecure-plaintext";
+  const ctl = secretsctlCommand({ ...options, stateDir: paths.dir });
   return [
     `secrets-server (dev) listening on ${options.addr} ${transport}`,
-    `state folder  ${shown(paths.dir)} (${state})`,
-    `  database    ${shown(paths.database)}`,
-    `  KEK file    ${shown(paths.kekFile)} (mode 0600)`,
-    `  signing key ${shown(paths.tokenSigningKey)} (mode 0600)`,
-    `  verify key  ${shown(paths.tokenVerifyKey)}`,
-    `  CA cert     ${shown(paths.caCert)}`,
-    `  server cert ${shown(paths.serverCert)}`,
-    `  admin token ${shown(paths.adminToken)} (mode 0600)`,
+    `state folder  ${shownPath(paths.dir)} (${state})`,
+    `  database    ${shownPath(paths.database)}`,
+    `  KEK file    ${shownPath(paths.kekFile)} (mode 0600)`,
+    `  signing key ${shownPath(paths.tokenSigningKey)} (mode 0600)`,
+    `  verify key  ${shownPath(paths.tokenVerifyKey)}`,
+    `  CA cert     ${shownPath(paths.caCert)}`,
+    `  server cert ${shownPath(paths.serverCert)}`,
+    `  admin token ${shownPath(paths.adminToken)} (mode 0600)`,
     "",
-    "Try next, in another terminal:",
+    "Try next, in another terminal in this folder:",
     `  printf %s 'hunter2' | ${ctl} create demo/hello DB_PASSWORD --display-name "Database password"`,
     `  ${ctl} list demo/hello`,
     "",
   ].join("\n");
+}
+
+/**
+ * `npx secretsctl` plus the global flags that `target` needs beyond the
+ * defaults: `--addr` off 127.0.0.1:7443, `--state-dir` off
+ * `./.algorithm-secrets`, `--insecure-plaintext` without TLS.
+ */
+export function secretsctlCommand(target: SecretsctlTarget): string {
+  const words = ["npx", "secretsctl"];
+  if (target.addr !== DEFAULT_ADDR) words.push("--addr", target.addr);
+  if (resolve(target.stateDir) !== resolve(DEV_STATE_DIR)) {
+    words.push("--state-dir", shellQuote(shownPath(target.stateDir)));
+  }
+  if (!target.isTls) words.push("--insecure-plaintext");
+  return words.join(" ");
+}
+
+/** `path` relative to the current folder when inside it, else absolute. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  if (shown === "") return ".";
+  return shown.startsWith("..") ? resolve(path) : shown;
+}
+
+/** `text` as one shell word: bare when safe, else single-quoted. */
+function shellQuote(text: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -42,7 +42,11 @@ export async function runCli(
     // Commander has printed its own line (or the help) already.
     const usageCode = usageExitCode(error);
     if (usageCode !== undefined) return usageCode;
-    const context = { addr: config?.addr, timeoutMs: config?.timeoutMs };
+    const context = {
+      addr: config?.addr,
+      timeoutMs: config?.timeoutMs,
+      isPlaintext: config?.isPlaintext,
+    };
     io.stderr(`${PROGRAM_NAME}: ${describeError(error, context)}\n`);
     return exitCodeFor(SecretsError.from(error).code);
   }

@@ -4,6 +4,7 @@
  * Messages come from SecretsError, which never carries a value or token.
  */
 import { type ErrorCode, SecretsError } from "../shared/errors.js";
+import { describeTransportMismatch } from "../shared/transport-mismatch.js";
 
 /**
  * Exit codes of `secretsctl`, by kind of failure. The rule: 2 means the
@@ -50,6 +51,8 @@ export interface ErrorContext {
   addr?: string | undefined;
   /** The per-call deadline, named when it passes. */
   timeoutMs?: number | undefined;
+  /** True when the CLI talked plaintext (`--insecure-plaintext`). */
+  isPlaintext?: boolean | undefined;
 }
 
 /** The one line to print for `error`, without the program prefix. */
@@ -58,6 +61,11 @@ export function describeError(error: unknown, context: ErrorContext): string {
   const addr = context.addr ?? "the server";
   if (safe.code === "UNAVAILABLE") {
     const reason = transportReason(safe.message);
+    const mismatch = describeTransportMismatch(reason, {
+      addr,
+      isPlaintext: context.isPlaintext === true,
+    });
+    if (mismatch) return `${mismatch} (UNAVAILABLE)`;
     const hint = /certificate|self.signed|SSL|TLS/i.test(reason)
       ? "is --ca-file the CA that signed the server's certificate?"
       : "is secrets-server running?";

@@ -246,6 +246,41 @@ describe("secretsctl refusals", () => {
     });
   });
 
+  describe("when a plaintext client meets the TLS server", () => {
+    it("says the server uses TLS, naming the address", async () => {
+      const run = await runSecretsctl(
+        ["list", ALGORITHM, "--insecure-plaintext"],
+        { env },
+      );
+      expect(run.code).toBe(EXIT_CODES.unavailable);
+      expectOneErrorLine(run);
+      expect(run.stderr).toContain(`${server.addr} closed the plaintext`);
+      expect(run.stderr).toContain("drop --insecure-plaintext");
+    });
+  });
+
+  describe("when a TLS client meets a plaintext server", () => {
+    it("says the handshake failed and suggests --insecure-plaintext", async () => {
+      const plaintext = await startServerProcess({
+        extraArgs: ["--insecure-plaintext"],
+      });
+      try {
+        const run = await runSecretsctl(["list", ALGORITHM], {
+          env: { ...env, SECRETS_ADDR: plaintext.addr },
+        });
+        expect(run.code).toBe(EXIT_CODES.unavailable);
+        expectOneErrorLine(run);
+        expect(run.stderr).toContain(
+          `TLS handshake with ${plaintext.addr} failed`,
+        );
+        expect(run.stderr).toContain("--insecure-plaintext?");
+        expect(run.stderr).not.toContain(server.adminToken);
+      } finally {
+        await plaintext.stop();
+      }
+    });
+  });
+
   describe("when no admin token can be found", () => {
     it("fails before calling, naming the setting", async () => {
       const run = await runSecretsctl(["list", ALGORITHM], {

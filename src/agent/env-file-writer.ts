@@ -6,15 +6,12 @@
  * the target and fsync the folder. A reader therefore sees the old file or
  * the new one, never a mix, and an agent killed mid-write leaves the old.
  * All writes and restores go through one queue, so they never interleave.
+ *
+ * A restore puts the file back when its content, mode, owner or group is
+ * not what was written (someone edited, deleted, chmod-ed or chgrp-ed it).
  */
 import { randomBytes } from "node:crypto";
-import {
-  type FileHandle,
-  open,
-  readFile,
-  rename,
-  unlink,
-} from "node:fs/promises";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { SecretsError } from "../shared/errors.js";
 import type { Redacted } from "../shared/redacted.js";
@@ -31,11 +28,20 @@ export interface EnvFileWriterOptions {
 /** What one call did: wrote a new file, or found nothing to do. */
 export type WriteOutcome = "written" | "unchanged";
 
+/** Owner and group of the file as written. */
+interface Ownership {
+  uid: number;
+  gid: number;
+}
+
 export class EnvFileWriter {
   readonly path: string;
   readonly #options: EnvFileWriterOptions;
   #lastContent: Redacted<string> | undefined;
+  #lastOwnership: Ownership | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** A restore waiting in the queue, not started yet. */
+  #queuedRestore: Promise<WriteOutcome> | undefined;
 
   constructor(options: EnvFileWriterOptions) {
     this.path = options.path;
@@ -59,17 +65,30 @@ export class EnvFileWriter {
 
   /**
    * Puts the last written content back if the file on disk is missing or
-   * differs (someone deleted or edited it). Returns "unchanged" when the
-   * file is intact or nothing was written yet.
+   * differs in content, mode, owner or group. Returns "unchanged" when the
+   * file is intact or nothing was written yet. A call made while another
+   * restore still waits in the queue joins that one and returns
+   * "unchanged", so a burst of events costs one check, reported once.
    */
   restore(): Promise<WriteOutcome> {
-    return this.#enqueue(async () => {
+    if (this.#queuedRestore) {
+      return this.#queuedRestore.then(
+        () => "unchanged",
+        () => "unchanged",
+      );
+    }
+    const restore = this.#enqueue(async () => {
+      // The file may change after this check reads it: a later call
+      // must queue a check of its own rather than join this one.
+      this.#queuedRestore = undefined;
       const expected = this.#lastContent?.reveal();
       if (expected === undefined) return "unchanged";
-      if ((await this.#readCurrent()) === expected) return "unchanged";
+      if (await this.#isIntact(expected)) return "unchanged";
       await this.#replace(expected);
       return "written";
     });
+    this.#queuedRestore = restore;
+    return restore;
   }
 
   #enqueue<T>(step: () => Promise<T>): Promise<T> {
@@ -78,11 +97,20 @@ export class EnvFileWriter {
     return result;
   }
 
-  async #readCurrent(): Promise<string | undefined> {
+  /** Content, mode, owner and group as written; false if unreadable. */
+  async #isIntact(expected: string): Promise<boolean> {
+    let handle: FileHandle | undefined;
     try {
-      return await readFile(this.path, "utf8");
+      handle = await open(this.path, "r");
+      const stat = await handle.stat();
+      const written = this.#lastOwnership;
+      if ((stat.mode & 0o7777) !== this.#options.mode) return false;
+      if (stat.uid !== written?.uid || stat.gid !== written.gid) return false;
+      return (await handle.readFile("utf8")) === expected;
     } catch {
-      return undefined;
+      return false;
+    } finally {
+      await handle?.close();
     }
   }
 
@@ -93,8 +121,9 @@ export class EnvFileWriter {
       `.${basename(this.path)}.${randomBytes(6).toString("hex")}.tmp`,
     );
     try {
-      await this.#writeTemp(tempPath, content);
+      const ownership = await this.#writeTemp(tempPath, content);
       await rename(tempPath, this.path);
+      this.#lastOwnership = ownership;
     } catch (error) {
       await unlink(tempPath).catch(() => undefined);
       throw writeError(this.path, error);
@@ -102,13 +131,15 @@ export class EnvFileWriter {
     await syncFolder(dir);
   }
 
-  async #writeTemp(tempPath: string, content: string): Promise<void> {
+  async #writeTemp(tempPath: string, content: string): Promise<Ownership> {
     // O_EXCL ("wx"): never write through a file or link someone planted.
     const handle = await open(tempPath, "wx", this.#options.mode);
     try {
       await setOwnership(handle, this.#options);
       await handle.writeFile(content, "utf8");
       await handle.sync();
+      const { uid, gid } = await handle.stat();
+      return { uid, gid };
     } finally {
       await handle.close();
     }

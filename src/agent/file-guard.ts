@@ -1,8 +1,12 @@
 /**
- * Puts the env file back from memory when someone deletes or edits it.
- * Every event in the file's folder asks the writer to restore; the writer
- * compares with what it last wrote, inside its queue, so our own writes
- * and unrelated files cost one read and nothing more.
+ * Puts the env file back from memory when someone deletes or edits it, or
+ * changes its mode, owner or group (a `chmod 644` would let every user in
+ * the container read the secrets). Every event in the file's folder asks
+ * the writer to restore; the writer compares content and stat with what
+ * it last wrote, inside its queue, so our own writes and unrelated files
+ * cost one read and nothing more, and a burst of events one check.
+ * chokidar reports a change of mode or group only as a raw event, which
+ * the watcher passes on (see file-watcher.ts).
  */
 import type { Logger } from "../shared/logger.js";
 import type { EnvFileWriter } from "./env-file-writer.js";

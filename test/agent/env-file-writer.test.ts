@@ -1,4 +1,6 @@
 import {
+  chmodSync,
+  chownSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -86,6 +88,32 @@ describe("EnvFileWriter", () => {
       expect(readFileSync(path, "utf8")).toBe("kept\n");
       writeFileSync(path, "tampered\n");
       expect(await writer.restore()).toBe("written");
+      expect(readFileSync(path, "utf8")).toBe("kept\n");
+    });
+
+    it("puts back a mode or group someone changed", async () => {
+      const gid = 65_534;
+      const { path, writer } = newWriter({ gid });
+      await writer.write(content("kept\n"));
+      chmodSync(path, 0o644);
+      expect(await writer.restore()).toBe("written");
+      expect(statSync(path).mode & 0o7777).toBe(0o440);
+      chownSync(path, -1, 0);
+      expect(await writer.restore()).toBe("written");
+      expect(statSync(path).gid).toBe(gid);
+      expect(readFileSync(path, "utf8")).toBe("kept\n");
+    });
+
+    it("checks once for a burst of calls, reporting one restore", async () => {
+      const { path, writer } = newWriter();
+      await writer.write(content("kept\n"));
+      unlinkSync(path);
+      const outcomes = await Promise.all([
+        writer.restore(),
+        writer.restore(),
+        writer.restore(),
+      ]);
+      expect(outcomes).toEqual(["written", "unchanged", "unchanged"]);
       expect(readFileSync(path, "utf8")).toBe("kept\n");
     });
 

@@ -2,7 +2,14 @@
  * Token rotation, refusal by the service, the file guard and `--once`,
  * with real processes.
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -72,6 +79,21 @@ describe("secrets-agent's file guard", () => {
     writeFileSync(agent.file, "export API_KEY='hijacked'\n");
     expect(await waitUntil(() => fileText() === original, 3000)).toBe(true);
     expect(reloads()).toBe(reloadsBefore);
+  });
+
+  it("puts the mode back after a chmod, counting a restore", async () => {
+    const restores = async () => {
+      const metrics = (await agent.get("/metrics")).body;
+      const line = /^secrets_agent_restores_total (\d+)/m.exec(metrics);
+      return Number(line?.[1] ?? 0);
+    };
+    const before = await restores();
+    chmodSync(agent.file, 0o644);
+    const mode = () => statSync(agent.file).mode & 0o777;
+    expect(await waitUntil(() => mode() === 0o440, 3000)).toBe(true);
+    expect(await waitUntil(async () => (await restores()) > before, 3000)).toBe(
+      true,
+    );
   });
 });
 

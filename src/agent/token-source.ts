@@ -7,6 +7,11 @@
  * decides whether a well-formed token is still accepted. A token already
  * expired at start is used anyway, with an error in the log, so the agent
  * runs and picks up the replacement as soon as it lands.
+ *
+ * Limitation: "expired" is judged by this machine's clock. With a clock
+ * running ahead of the service's, a replacement token in its last moments
+ * is refused here although the service would still take it; the previous
+ * token stays in use and the next replacement is taken as usual.
  */
 import { readFile } from "node:fs/promises";
 import { decodeJwt } from "jose/jwt/decode";

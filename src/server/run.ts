@@ -4,6 +4,7 @@
  * SIGINT that drains calls and exits 0.
  */
 
+import { mkdirSync } from "node:fs";
 import { statePaths } from "../shared/dev-state.js";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
@@ -11,12 +12,34 @@ import type { ServerConfig } from "./config.js";
 import { devGuide } from "./dev/dev-guide.js";
 import { ensureDevState } from "./dev/dev-state-setup.js";
 import { type RunningServer, startServer } from "./server.js";
+import { lockStateDir, type StateLock } from "./state-lock.js";
 
 /** Time SIGTERM gives running calls to finish, in milliseconds. */
 const SHUTDOWN_DRAIN_MS = 5_000;
 
 /** Starts the server per `config` and stops it on SIGTERM or SIGINT. */
 export async function runServer(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<RunningServer> {
+  if (config.isDev) {
+    mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  }
+  // Before dev setup, so two dev servers started at once do not both
+  // write keys.
+  const lock = lockStateDir(config.stateDir);
+  const stopTarget = stopOnSignals(lock, logger.child({ component: "main" }));
+  try {
+    const running = await serve(config, logger);
+    stopTarget(running);
+    return running;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function serve(
   config: ServerConfig,
   logger: Logger,
 ): Promise<RunningServer> {
@@ -52,7 +75,6 @@ export async function runServer(
       devGuide({ paths, addr: running.addr, created, isTls }),
     );
   }
-  stopOnSignals(running, log);
   return running;
 }
 
@@ -80,20 +102,42 @@ export function logStartFailure(
   );
 }
 
-function stopOnSignals(running: RunningServer, log: Logger): void {
-  let isStopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (isStopping) return;
-    isStopping = true;
+/** Hands the started server to the signal handlers. */
+type StopTarget = (running: RunningServer) => void;
+
+/**
+ * Listens for SIGTERM and SIGINT from the very start: a signal that
+ * arrives while the server is still starting (right after its
+ * "listening" line, say) would otherwise meet the default action and
+ * kill the process without a drain. Such a signal stops the server as
+ * soon as it has started.
+ */
+function stopOnSignals(lock: StateLock, log: Logger): StopTarget {
+  let running: RunningServer | undefined;
+  let signal: NodeJS.Signals | undefined;
+  const stopIfAsked = () => {
+    if (!running || !signal) return;
     log.info({ signal }, "stopping");
     running.stop(SHUTDOWN_DRAIN_MS).then(
-      () => process.exit(0),
+      () => {
+        lock.release();
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ causeName: (error as Error)?.name }, "stop failed");
         process.exit(1);
       },
     );
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  const onSignal = (received: NodeJS.Signals) => {
+    if (signal) return;
+    signal = received;
+    stopIfAsked();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  return (started) => {
+    running = started;
+    stopIfAsked();
+  };
 }

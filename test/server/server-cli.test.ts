@@ -6,7 +6,10 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type CliRun, runNodeBin } from "../cli/run-secretsctl.js";
-import { serverBinPath } from "../helpers/server-process.js";
+import {
+  serverBinPath,
+  startServerProcess,
+} from "../helpers/server-process.js";
 import { tmpfsDir } from "../helpers/tmpfs.js";
 
 /** Runs `secrets-server args…` to its end. */
@@ -70,6 +73,47 @@ describe("secrets-server command line", () => {
       } finally {
         squatter.close();
       }
+    });
+  });
+
+  describe("when a server already runs on the state folder", () => {
+    it("refuses a second one, naming the folder and the holder's pid", async () => {
+      const first = await startServerProcess();
+      try {
+        const holderPid = JSON.parse(
+          first
+            .logs()
+            .split("\n")
+            .find((line) => line.startsWith("{")) ?? "",
+        ).pid;
+        const run = await runServerBin([
+          "--dev",
+          "--state-dir",
+          first.stateDir,
+          "--listen",
+          "127.0.0.1:0",
+        ]);
+        expect(run.code).toBe(1);
+        const [entry, ...rest] = run.stderr.trimEnd().split("\n");
+        expect(rest).toEqual([]);
+        const logged = JSON.parse(entry ?? "");
+        expect(logged).toMatchObject({
+          level: "error",
+          code: "FAILED_PRECONDITION",
+          field: "state-dir",
+        });
+        expect(logged.problem).toContain(first.paths.dir);
+        expect(logged.problem).toContain(`pid ${holderPid}`);
+      } finally {
+        await first.stop();
+      }
+    });
+
+    it("lets a new server in once the first was killed outright", async () => {
+      const first = await startServerProcess();
+      await first.stop("SIGKILL");
+      await first.restart();
+      expect(await first.stop()).toBe(0);
     });
   });
 });

@@ -3,7 +3,11 @@
  * turned into {@link SecretsError} so the rest of the agent never sees a
  * gRPC type.
  */
-import type { Client, ClientReadableStream } from "@grpc/grpc-js";
+import {
+  type Client,
+  type ClientReadableStream,
+  connectivityState,
+} from "@grpc/grpc-js";
 import { connectClient } from "../shared/client-connection.js";
 import { loadContract } from "../shared/contract.js";
 import type { SecretsError } from "../shared/errors.js";
@@ -20,18 +24,16 @@ import type { Redacted } from "../shared/redacted.js";
 
 /**
  * Channel options. Keepalive: a ping every 30 s (the server permits down
- * to 10 s) finds a dead connection under a quiet stream. Reconnect
- * backoff: grpc-js's own defaults grow to 120 s, and while the channel
- * waits it fails our calls without trying, which would break the promise
- * that the stream is back within 30 s of the service; 25 s plus its 20 %
- * jitter stays under 30 s.
+ * to 10 s) finds a dead connection under a quiet stream. A local
+ * subchannel pool: a fresh channel (see {@link DeliveryClient}) must get a
+ * fresh connection, not grpc-js's shared one still waiting out its own
+ * reconnect backoff.
  */
 const CHANNEL_OPTIONS = {
   "grpc.keepalive_time_ms": 30_000,
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
-  "grpc.initial_reconnect_backoff_ms": 500,
-  "grpc.max_reconnect_backoff_ms": 25_000,
+  "grpc.use_local_subchannel_pool": 1,
 };
 
 /** Deadline of one unary refresh, in milliseconds. */
@@ -72,32 +74,63 @@ type GrpcDelivery = Client & {
   ): ClientReadableStream<WatchEvent>;
 };
 
+/**
+ * The SecretDelivery calls over one channel at a time.
+ *
+ * A channel that failed to connect is closed, and the next call opens a
+ * new one. grpc-js would otherwise keep the failed channel reconnecting
+ * on its own backoff (1 s growing to 120 s by default) and, in between,
+ * fail every call at once without trying: its waits stack on top of the
+ * sync loop's, and a returning service was seen up to a minute late. Now
+ * each call the loop makes is a real attempt, so the loop's backoff alone
+ * says when a returning service is seen, and a failed channel does not
+ * go on knocking at a service on its own.
+ */
 export class DeliveryClient {
-  readonly #client: GrpcDelivery;
+  readonly #options: DeliveryClientOptions;
+  #client: GrpcDelivery | undefined;
 
   constructor(options: DeliveryClientOptions) {
-    this.#client = connectClient<GrpcDelivery>(loadContract().DeliveryClient, {
-      addr: options.addr,
-      caPem: options.caPem,
-      isPlaintext: options.isPlaintext,
-      tokenSource: options.tokenSource,
-      channelOptions: CHANNEL_OPTIONS,
-    });
+    this.#options = options;
     // Start the TCP and TLS handshakes now, so they overlap the rest of
     // the agent's start (health server, file and token watches) instead
     // of waiting for the first call.
-    this.#client.getChannel().getConnectivityState(true);
+    this.#channel().getChannel().getConnectivityState(true);
+  }
+
+  /** The open channel, or a new one if the last failed to connect. */
+  #channel(): GrpcDelivery {
+    this.#dropIfFailed();
+    this.#client ??= connectClient<GrpcDelivery>(
+      loadContract().DeliveryClient,
+      { ...this.#options, channelOptions: CHANNEL_OPTIONS },
+    );
+    return this.#client;
+  }
+
+  /**
+   * Closes the channel if it is in TRANSIENT_FAILURE. No call can be
+   * running on it then: grpc-js fails every call of such a channel.
+   */
+  #dropIfFailed(): void {
+    const state = this.#client?.getChannel().getConnectivityState(false);
+    if (state !== connectivityState.TRANSIENT_FAILURE) return;
+    this.#client?.close();
+    this.#client = undefined;
   }
 
   /** One GetSnapshot call; rejects with a SecretsError. */
   getSnapshot(knownRevision: number): Promise<RefreshResult> {
     const deadline = new Date(Date.now() + UNARY_DEADLINE_MS);
     return new Promise((resolve, reject) => {
-      this.#client.getSnapshot(
+      this.#channel().getSnapshot(
         { knownRevision },
         { deadline },
         (error, response) => {
-          if (error) return reject(fromGrpcError(error));
+          if (error) {
+            this.#dropIfFailed();
+            return reject(fromGrpcError(error));
+          }
           if (response?.result === "snapshot" && response.snapshot) {
             return resolve({ kind: "snapshot", snapshot: response.snapshot });
           }
@@ -109,7 +142,7 @@ export class DeliveryClient {
 
   /** Opens WatchSnapshots from `knownRevision`. */
   watch(knownRevision: number, handlers: WatchHandlers): WatchHandle {
-    const call = this.#client.watchSnapshots({ knownRevision });
+    const call = this.#channel().watchSnapshots({ knownRevision });
     let isDone = false;
     const finish = (error?: SecretsError) => {
       if (isDone) return;
@@ -119,7 +152,10 @@ export class DeliveryClient {
     call.on("data", (event: WatchEvent) => {
       if (!isDone) handlers.onEvent(event);
     });
-    call.on("error", (error) => finish(fromGrpcError(error)));
+    call.on("error", (error) => {
+      this.#dropIfFailed();
+      finish(fromGrpcError(error));
+    });
     call.on("end", () => finish());
     return {
       cancel: () => {
@@ -130,7 +166,8 @@ export class DeliveryClient {
   }
 
   close(): void {
-    this.#client.close();
+    this.#client?.close();
+    this.#client = undefined;
   }
 }
 

@@ -165,9 +165,12 @@ describe("secrets-server transport", () => {
       expect(warnings()).toHaveLength(2);
     });
 
-    it("says so in the dev guide, with secretsctl lines that work", () => {
+    it("says so in the dev guide, with secretsctl lines that work", async () => {
+      // The guide follows the "listening" line that the start awaited.
+      await expect
+        .poll(() => server.logs(), { timeout: 5_000 })
+        .toMatch(/npx secretsctl .*--insecure-plaintext list demo\/hello/);
       expect(server.logs()).toContain("WITHOUT TLS");
-      expect(server.logs()).toContain("secretsctl --insecure-plaintext list");
     });
 
     it("serves without TLS", async () => {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * `secrets-server`: the secrets service. `secrets-server --dev` starts a
- * local server with no setup; `secrets-server rotate-kek` rotates the
- * key-encryption key. See `--help` for every flag and its env twin.
+ * local server with no setup; `secrets-server init` prepares a production
+ * state folder; `secrets-server rotate-kek` rotates the key-encryption
+ * key. See `--help` for every flag and its env twin.
  */
 import { Command } from "commander";
 import { addServerOptions, buildServerConfig } from "../server/config.js";
+import { initGuide, initState } from "../server/init-state.js";
 import { rotateKek } from "../server/rotate-kek.js";
 import { logStartFailure, runServer } from "../server/run.js";
 import { SecretsError } from "../shared/errors.js";
@@ -52,6 +54,24 @@ const program = addServerOptions(
     logStartFailure(logger, config, error);
     process.exit(1);
   }
+});
+
+addServerOptions(
+  program
+    .command("init")
+    .description(
+      "Creates a state folder's KEK and token signing keys (no certificates).",
+    )
+    .option(
+      "--admin-token-out <file>",
+      "also write an admin token for all algorithms here (mode 0600)",
+    ),
+  ["state-dir"],
+).action(async (flags: Record<string, unknown>) => {
+  const config = buildServerConfig(flags);
+  const adminTokenOut = flags.adminTokenOut as string | undefined;
+  const report = await initState({ stateDir: config.stateDir, adminTokenOut });
+  process.stdout.write(initGuide(report));
 });
 
 addServerOptions(

@@ -72,7 +72,7 @@ export function secretsctlCommand(target: SecretsctlTarget): string {
 }
 
 /** `path` relative to the current folder when inside it, else absolute. */
-function shownPath(path: string): string {
+export function shownPath(path: string): string {
   const shown = relative(process.cwd(), path);
   if (shown === "") return ".";
   return shown.startsWith("..") ? resolve(path) : shown;

@@ -3,24 +3,17 @@
  * folder, so that the first run needs no setup and later runs keep their
  * keys, certificates, token and data.
  */
-import { generateKeyPairSync } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type StatePaths, statePaths } from "../../shared/dev-state.js";
 import { readPrivateKey } from "../../shared/key-files.js";
 import { Redacted } from "../../shared/redacted.js";
-import {
-  ALL_ALGORITHMS,
-  issueToken,
-  toVerifyKey,
-  verifyToken,
-} from "../../shared/tokens.js";
+import { toVerifyKey, verifyToken } from "../../shared/tokens.js";
 import { Keyring } from "../crypto/keyring.js";
+import {
+  writeAdminToken,
+  writePrivate,
+  writeSigningKeys,
+} from "../state-keys.js";
 import { makeDevCertificates } from "./dev-certificates.js";
 
 /** Lifetime of the dev admin token, in milliseconds: one year. */
@@ -52,23 +45,15 @@ export async function ensureDevState(dir: string): Promise<DevStateReport> {
     created.push("certificates");
   }
   if (!(await hasUsableAdminToken(paths))) {
-    await writeAdminToken(paths);
+    await writeAdminToken({
+      signingKeyFile: paths.tokenSigningKey,
+      outFile: paths.adminToken,
+      ttlMs: DEV_ADMIN_TOKEN_TTL_MS,
+      subject: "dev-admin",
+    });
     created.push("admin token");
   }
   return { paths, created };
-}
-
-function writeSigningKeys(paths: StatePaths): void {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  writePrivate(
-    paths.tokenSigningKey,
-    privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-  );
-  writeFileSync(
-    paths.tokenVerifyKey,
-    publicKey.export({ type: "spki", format: "pem" }).toString(),
-    { mode: 0o644 },
-  );
 }
 
 async function writeCertificates(paths: StatePaths): Promise<void> {
@@ -94,23 +79,4 @@ async function hasUsableAdminToken(paths: StatePaths): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function writeAdminToken(paths: StatePaths): Promise<void> {
-  const token = await issueToken({
-    signingKey: readPrivateKey(paths.tokenSigningKey, "token-key-file"),
-    identity: {
-      kind: "admin",
-      algorithms: [ALL_ALGORITHMS],
-      subject: "dev-admin",
-    },
-    ttlMs: DEV_ADMIN_TOKEN_TTL_MS,
-  });
-  writePrivate(paths.adminToken, `${token}\n`);
-}
-
-/** Writes `text` readable by the owner only, even over an older file. */
-function writePrivate(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
 }

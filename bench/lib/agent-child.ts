@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { basename, dirname } from "node:path";
+import { basename, delimiter, dirname } from "node:path";
 import { binPath } from "./children.js";
 import { nowMs } from "./stats.js";
 
@@ -18,10 +18,14 @@ export interface AgentChildOptions {
   debounce?: string;
 }
 
-/** Spawns the agent (logs at warn, health on a free port). */
+/**
+ * Spawns the agent (logs at warn, health on a free port) the way users
+ * run it: the bin itself, so its shebang's V8 flags (lite mode) are in
+ * the footprint figures. The shebang finds `node` on PATH; this process's
+ * own node comes first there, so the bench measures one Node version.
+ */
 export function spawnAgent(options: AgentChildOptions): ChildProcess {
   const args = [
-    binPath("secrets-agent.js"),
     "--addr",
     options.addr,
     "--ca-file",
@@ -36,7 +40,9 @@ export function spawnAgent(options: AgentChildOptions): ChildProcess {
     "warn",
   ];
   if (options.debounce) args.push("--debounce", options.debounce);
-  return spawn(process.execPath, args, {
+  const path = [dirname(process.execPath), process.env.PATH].join(delimiter);
+  return spawn(binPath("secrets-agent.js"), args, {
+    env: { ...process.env, PATH: path },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }

@@ -1,5 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
-import { z } from "zod";
+import {
+  checkSetting,
+  hostPortSchema,
+  oneOf,
+} from "../shared/check-setting.js";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
 import {
@@ -139,10 +143,6 @@ function parseEnvBoolean(text: string, env: string): boolean {
 
 type RawSettings = Map<string, string | boolean | undefined>;
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port");
-
 function buildConfig(raw: RawSettings): AgentConfig {
   const text = (name: string) => raw.get(name) as string | undefined;
   const isSet = (name: string) => raw.get(name) === true;
@@ -156,21 +156,17 @@ function buildConfig(raw: RawSettings): AgentConfig {
   };
 
   const health = splitHostPort(
-    check("health-addr", hostPort, text("health-addr")),
+    checkSetting("health-addr", hostPortSchema, text("health-addr")),
   );
   const reloadPidfile = optionalPath(text("reload-pidfile"));
   const reloadSignal = parseSignal(text("reload-signal"), reloadPidfile);
   const config: AgentConfig = {
-    addr: check("addr", hostPort, text("addr")),
+    addr: checkSetting("addr", hostPortSchema, text("addr")),
     tokenFile: absolute(required("token-file")),
     caFile: optionalPath(text("ca-file")),
     isPlaintext: isSet("insecure-plaintext"),
     file: absolute(required("file")),
-    format: check(
-      "format",
-      z.enum(DIALECT_NAMES as [string, ...string[]]),
-      text("format"),
-    ),
+    format: checkSetting("format", oneOf(DIALECT_NAMES), text("format")),
     isSkippingUnrepresentable: isSet("skip-unrepresentable"),
     fileMode: parseMode(required("file-mode")),
     fileGid: parseGroup(text("file-group")),
@@ -189,11 +185,7 @@ function buildConfig(raw: RawSettings): AgentConfig {
     isWatchEnabled: !isSet("no-watch"),
     isOnce: isSet("once"),
     onceTimeoutMs: positiveDuration("once-timeout", required("once-timeout")),
-    logLevel: check(
-      "log-level",
-      z.enum(LOG_LEVELS as [string, ...string[]]),
-      text("log-level"),
-    ),
+    logLevel: checkSetting("log-level", oneOf(LOG_LEVELS), text("log-level")),
   };
   if (config.isPlaintext && config.caFile) {
     throw invalidArgument(
@@ -202,11 +194,4 @@ function buildConfig(raw: RawSettings): AgentConfig {
     );
   }
   return config;
-}
-
-function check<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problem = parsed.error.issues[0]?.message ?? "is not valid";
-  throw invalidArgument(name, problem);
 }

@@ -6,7 +6,7 @@
  * `secrets-server --dev`.
  */
 import { existsSync } from "node:fs";
-import { z } from "zod";
+import { checkSetting, hostPortSchema } from "../shared/check-setting.js";
 import {
   DEFAULT_ADDR,
   DEV_STATE_DIR,
@@ -54,32 +54,24 @@ export interface CliConfig {
   readonly signingKeyFile: string | undefined;
 }
 
-const ADDR_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-
-const rawSchema = z.object({
-  addr: z.string().regex(ADDR_PATTERN, "must be HOST:PORT"),
-  tokenFile: z.string().min(1).optional(),
-  caFile: z.string().min(1).optional(),
-  insecurePlaintext: z.boolean(),
-  stateDir: z.string().min(1),
-  timeout: z.string(),
-  signingKeyFile: z.string().min(1).optional(),
-});
-
 /** The frozen config from `flags` over `env` over the defaults. */
 export function buildCliConfig(
   flags: CliFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): CliConfig {
-  const raw = validate({
-    addr: pickString("addr", flags, env) ?? DEFAULT_ADDR,
+  const raw = {
+    addr: checkSetting(
+      "addr",
+      hostPortSchema,
+      pickString("addr", flags, env) ?? DEFAULT_ADDR,
+    ),
     tokenFile: pickString("tokenFile", flags, env),
     caFile: pickString("caFile", flags, env),
     insecurePlaintext: pickBoolean("insecurePlaintext", flags, env),
     stateDir: pickString("stateDir", flags, env) ?? DEV_STATE_DIR,
     timeout: pickString("timeout", flags, env) ?? DEFAULT_TIMEOUT,
     signingKeyFile: pickString("signingKeyFile", flags, env),
-  });
+  };
   const dev = statePaths(raw.stateDir);
   const timeoutMs = parseDurationMs(raw.timeout, "timeout");
   if (timeoutMs <= 0) throw invalidArgument("timeout", "must be above zero");
@@ -96,14 +88,6 @@ export function buildCliConfig(
   });
 }
 
-function validate(input: unknown): z.infer<typeof rawSchema> {
-  const parsed = rawSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const setting = String(issue?.path[0] ?? "config");
-  throw invalidArgument(toFlagName(setting), issue?.message ?? "invalid");
-}
-
 /** `tokenFile` → `token-file`, the way the flag is spelled. */
 function toFlagName(setting: string): string {
   return setting.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -115,6 +99,7 @@ function pickString(
   env: NodeJS.ProcessEnv,
 ): string | undefined {
   const flag = flags[name];
+  if (flag === "") throw invalidArgument(toFlagName(name), "must not be empty");
   if (typeof flag === "string") return flag;
   const fromEnv = env[ENV_TWINS[name]];
   return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;

@@ -1,12 +1,16 @@
 /**
  * The configuration of `secrets-server`: defaults, then environment
- * variables, then flags (flags win), validated with zod into a frozen,
+ * variables, then flags (flags win), validated with valibot into a frozen,
  * typed object. A bad value fails at start with a message naming the
  * setting.
  */
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { z } from "zod";
+import {
+  checkSetting,
+  hostPortSchema,
+  oneOf,
+} from "../shared/check-setting.js";
 import { DEFAULT_ADDR, DEV_STATE_DIR } from "../shared/dev-state.js";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument } from "../shared/errors.js";
@@ -33,10 +37,6 @@ const BOOLEAN_SETTINGS = [
   ["insecure-plaintext", "SECRETS_SERVER_INSECURE_PLAINTEXT", "no TLS"],
   ["dev", "SECRETS_SERVER_DEV", "create and use a local dev state folder"],
 ] as const;
-
-const listenSchema = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, "must be host:port");
 
 /** The server's settings after defaults, environment and flags. */
 export interface ServerConfig {
@@ -84,7 +84,11 @@ export function buildServerConfig(
   const text = (flag: string) => raw[flag] as string | undefined;
   const stateDir = text("state-dir") ?? DEV_STATE_DIR;
   const config: ServerConfig = {
-    listen: checked("listen", listenSchema, text("listen") ?? DEFAULT_ADDR),
+    listen: checkSetting(
+      "listen",
+      hostPortSchema,
+      text("listen") ?? DEFAULT_ADDR,
+    ),
     stateDir,
     databasePath: join(stateDir, "secrets.db"),
     tlsCert: text("tls-cert") ?? join(stateDir, "server.crt"),
@@ -95,9 +99,9 @@ export function buildServerConfig(
     isPlaintext: raw["insecure-plaintext"] === true,
     isDev: raw.dev === true,
     heartbeatMs: heartbeatMsOf(text("heartbeat") ?? DEFAULT_HEARTBEAT),
-    logLevel: checked(
+    logLevel: checkSetting(
       "log-level",
-      z.enum(LOG_LEVELS),
+      oneOf(LOG_LEVELS),
       text("log-level") ?? process.env.SECRETS_LOG_LEVEL ?? "info",
     ),
   };
@@ -135,15 +139,6 @@ function heartbeatMsOf(text: string): number {
     throw invalidArgument("heartbeat", "must be between 50ms and 1h");
   }
   return ms;
-}
-
-function checked<T>(setting: string, schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const problem = parsed.error.issues[0]?.message ?? "is not valid";
-    throw invalidArgument(setting, problem);
-  }
-  return parsed.data;
 }
 
 function camelCase(flag: string): string {

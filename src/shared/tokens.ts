@@ -6,7 +6,7 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import { z } from "zod";
+import * as v from "valibot";
 import { SecretsError } from "./errors.js";
 import { isAlgorithmName } from "./names.js";
 import type { Redacted } from "./redacted.js";
@@ -21,11 +21,11 @@ export const TOKEN_ALGORITHM = "EdDSA";
 /** Admin token scope that covers every algorithm. */
 export const ALL_ALGORITHMS = "*";
 
-const claimsSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("agent"), algorithm: z.string() }),
-  z.object({
-    kind: z.literal("admin"),
-    algorithms: z.array(z.string()).min(1),
+const claimsSchema = v.variant("kind", [
+  v.object({ kind: v.literal("agent"), algorithm: v.string() }),
+  v.object({
+    kind: v.literal("admin"),
+    algorithms: v.pipe(v.array(v.string()), v.minLength(1)),
   }),
 ]);
 
@@ -86,8 +86,8 @@ export async function verifyToken(
  * token (UNAUTHENTICATED), not as a bad request from the caller.
  */
 function identityFromClaims(payload: Record<string, unknown>): Identity {
-  const parsed = claimsSchema.safeParse(payload);
-  const claims = parsed.success ? parsed.data : undefined;
+  const parsed = v.safeParse(claimsSchema, payload);
+  const claims = parsed.success ? parsed.output : undefined;
   const isValid =
     claims?.kind === "agent"
       ? isAlgorithmName(claims.algorithm)

@@ -95,12 +95,24 @@ describe("buildCliConfig", () => {
       [{ addr: "no-port" }, {}],
       [{ timeout: "10" }, {}],
       [{ timeout: "0s" }, {}],
+      [{ tokenFile: "" }, {}],
+      [{}, { SECRETS_ADDR: "host:port" }],
       [{}, { SECRETS_INSECURE_PLAINTEXT: "maybe" }],
     ])("refuses %o %o with INVALID_ARGUMENT", (flags, env) => {
       mkdirSync(emptyDir, { recursive: true });
       expect(
         codeOf(() => buildCliConfig({ stateDir: emptyDir, ...flags }, env)),
       ).toBe("INVALID_ARGUMENT");
+    });
+
+    it("names the flag in the refusal", () => {
+      mkdirSync(emptyDir, { recursive: true });
+      try {
+        buildCliConfig({ stateDir: emptyDir, tokenFile: "" }, {});
+        expect.unreachable();
+      } catch (error) {
+        expect((error as SecretsError).field).toBe("token-file");
+      }
     });
   });
 });

@@ -12,15 +12,15 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { z } from "zod";
+import * as v from "valibot";
 import { SecretsError } from "../../shared/errors.js";
 
 /** Bytes in an AES-256 key. */
 export const KEY_BYTES = 32;
 
-const keyringFileSchema = z.object({
-  active: z.string().min(1),
-  keys: z.record(z.string(), z.string()),
+const keyringFileSchema = v.object({
+  active: v.pipe(v.string(), v.minLength(1)),
+  keys: v.record(v.string(), v.string()),
 });
 
 /** Told the ids after the file was read again; never the key bytes. */
@@ -149,16 +149,16 @@ function parseKeyringFile(path: string): {
     // this text is key material.
     throw fail("is not JSON");
   }
-  const parsed = keyringFileSchema.safeParse(raw);
+  const parsed = v.safeParse(keyringFileSchema, raw);
   if (!parsed.success) throw fail("is not {active, keys: {id: base64}}");
   const keys = new Map<string, Buffer>();
-  for (const [id, encoded] of Object.entries(parsed.data.keys)) {
+  for (const [id, encoded] of Object.entries(parsed.output.keys)) {
     const key = Buffer.from(encoded, "base64");
     if (key.length !== KEY_BYTES) throw fail(`key ${id} is not 32 bytes`);
     keys.set(id, key);
   }
-  if (!keys.has(parsed.data.active)) throw fail("names an absent active key");
-  return { active: parsed.data.active, keys };
+  if (!keys.has(parsed.output.active)) throw fail("names an absent active key");
+  return { active: parsed.output.active, keys };
 }
 
 /**

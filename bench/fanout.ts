@@ -26,9 +26,6 @@ import { type BenchSizes, envNameOf, markerValue } from "./sizes.js";
 /** Longest the whole fleet may take to come up, in milliseconds. */
 const SETUP_TIMEOUT_MS = 240_000;
 
-/** Heartbeat of the restarted server in the storm, in milliseconds. */
-const STORM_HEARTBEAT_MS = 2_000;
-
 /** Longest the storm may take to settle, in milliseconds. */
 const STORM_TIMEOUT_MS = 120_000;
 
@@ -66,6 +63,14 @@ export interface StormResult {
   /** Largest share of agents resubscribing within one second, 0..1. */
   maxShareInOneSecond: number;
   resubscribed: number;
+  /** Agents resubscribing in each second after SIGTERM. */
+  perSecond: number[];
+  /**
+   * CPU spent from SIGTERM until the storm settled, in milliseconds; the
+   * server's is the restarted process's alone (the old one's is gone
+   * with it).
+   */
+  cpuMs: { server: number; workers: number; bench: number };
 }
 
 /** What the parent knows of each agent, from the workers' reports. */
@@ -187,7 +192,10 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
     process.stderr.write(
       `bench: all updated in ${Math.round(all.allUpdatedMs)} ms; CPU ms server ${Math.round(allUpdatedCpuMs.server)}, workers ${Math.round(allUpdatedCpuMs.workers)}, bench ${Math.round(allUpdatedCpuMs.bench)}\n`,
     );
-    const storm = await timeStorm({ server, fleet, total });
+    const storm = await timeStorm({ server, fleet, total, workers: pids });
+    process.stderr.write(
+      `bench: storm resubscriptions per second ${storm.perSecond.join(" ")}; CPU ms server ${Math.round(storm.cpuMs.server)}, workers ${Math.round(storm.cpuMs.workers)}\n`,
+    );
     return {
       streams: total,
       algorithms: algorithms.length,
@@ -320,25 +328,21 @@ async function timeAllUpdated(context: UpdateContext) {
 }
 
 /**
- * Restarts the server under the full fleet. A resubscribed stream gets a
- * heartbeat one interval after it subscribes (nothing changed), so its
- * subscription time is that heartbeat's arrival minus the interval.
+ * Restarts the server under the full fleet. A resubscribed stream that is
+ * current gets a heartbeat at once, so its first event's arrival is when
+ * it came back.
  */
 async function timeStorm(options: {
   server: Awaited<ReturnType<typeof startServerChild>>;
   fleet: Fleet;
   total: number;
+  workers: { workers: number[] };
 }): Promise<StormResult> {
   const { server, fleet, total } = options;
   const startMs = nowMs();
-  const restartMs = await server.restart({
-    extraArgs: ["--heartbeat", `${STORM_HEARTBEAT_MS}ms`],
-  });
-  const resubscribedAt = (agent: number) => {
-    const up = fleet.upAfter(agent, startMs);
-    if (!up) return undefined;
-    return up[1] === "heartbeat" ? up[0] - STORM_HEARTBEAT_MS : up[0];
-  };
+  const cpuBefore = cpuSplit({ workers: options.workers.workers, server: server.pid });
+  const restartMs = await server.restart();
+  const resubscribedAt = (agent: number) => fleet.upAfter(agent, startMs)?.[0];
   await waitFor(
     () => {
       for (let agent = 0; agent < total; agent++) {
@@ -348,6 +352,8 @@ async function timeStorm(options: {
     },
     { timeoutMs: STORM_TIMEOUT_MS, pollMs: 100 },
   );
+  // The restarted server is a new process: its CPU counts from zero.
+  const cpuAfter = cpuSplit({ workers: options.workers.workers, server: server.pid });
   const times: number[] = [];
   for (let agent = 0; agent < total; agent++) {
     const atMs = resubscribedAt(agent);
@@ -359,7 +365,24 @@ async function timeStorm(options: {
     restartMs: restartMs + 0,
     maxShareInOneSecond: maxInWindow(times, 1000) / total,
     resubscribed: times.length,
+    perSecond: countPerSecond(times, startMs),
+    cpuMs: {
+      server: cpuAfter.server,
+      workers: cpuAfter.workers - cpuBefore.workers,
+      bench: cpuAfter.bench - cpuBefore.bench,
+    },
   };
+}
+
+/** How many of `times` fall in each whole second after `startMs`. */
+function countPerSecond(times: readonly number[], startMs: number): number[] {
+  const counts: number[] = [];
+  for (const atMs of times) {
+    const second = Math.max(0, Math.floor((atMs - startMs) / 1000));
+    while (counts.length <= second) counts.push(0);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** CPU time so far of the server, the workers together, and this process. */

@@ -6,6 +6,7 @@ import {
 } from "../shared/check-setting.js";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
+import { cleanError } from "../shared/usage-errors.js";
 import {
   LOG_LEVELS,
   MIN_REFRESH_MS,
@@ -102,8 +103,9 @@ function parseFlags(argv: readonly string[]): Record<string, unknown> {
     if (error instanceof CommanderError && error.exitCode === 0) {
       throw error;
     }
+    // Cleaned: `--token=…` must not echo the token into a log.
     const message = error instanceof Error ? error.message : "bad arguments";
-    throw new SecretsError("INVALID_ARGUMENT", message.replace(/^error: /, ""));
+    throw new SecretsError("INVALID_ARGUMENT", cleanError(message));
   }
   return program.opts();
 }

@@ -53,7 +53,7 @@ export function usageExitCode(error: unknown): number | undefined {
  * without whatever followed `=` in an unknown option: someone trying
  * `--value=…` must not see the value echoed into a terminal log.
  */
-function cleanError(text: string): string {
+export function cleanError(text: string): string {
   return text
     .replace(/^error: /, "")
     .replace(/(unknown option '[^'=]*)=[^']*'/, "$1=…'")

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadAgentConfig, MIN_REFRESH_MS } from "../../src/agent/config.js";
+import type { SecretsError } from "../../src/shared/errors.js";
 
 const base = ["--token-file", "/dev/shm/t.token"];
 
@@ -50,6 +51,17 @@ describe("loadAgentConfig", () => {
       expect(() => loadAgentConfig(argv, env)).toThrow(
         expect.objectContaining({ code: "INVALID_ARGUMENT" }),
       );
+    });
+
+    it("does not echo what follows = in an unknown option", () => {
+      const canary = "eyJcanary.token.value";
+      try {
+        loadAgentConfig([...base, `--token=${canary}`], {});
+        expect.unreachable();
+      } catch (error) {
+        expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
+        expect((error as Error).message).not.toContain(canary);
+      }
     });
 
     it("names the setting", () => {

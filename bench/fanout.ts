@@ -340,7 +340,10 @@ async function timeStorm(options: {
 }): Promise<StormResult> {
   const { server, fleet, total } = options;
   const startMs = nowMs();
-  const cpuBefore = cpuSplit({ workers: options.workers.workers, server: server.pid });
+  const cpuBefore = cpuSplit({
+    workers: options.workers.workers,
+    server: server.pid,
+  });
   const restartMs = await server.restart();
   const resubscribedAt = (agent: number) => fleet.upAfter(agent, startMs)?.[0];
   await waitFor(
@@ -353,7 +356,10 @@ async function timeStorm(options: {
     { timeoutMs: STORM_TIMEOUT_MS, pollMs: 100 },
   );
   // The restarted server is a new process: its CPU counts from zero.
-  const cpuAfter = cpuSplit({ workers: options.workers.workers, server: server.pid });
+  const cpuAfter = cpuSplit({
+    workers: options.workers.workers,
+    server: server.pid,
+  });
   const times: number[] = [];
   for (let agent = 0; agent < total; agent++) {
     const atMs = resubscribedAt(agent);

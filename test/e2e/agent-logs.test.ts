@@ -88,16 +88,22 @@ afterAll(async () => {
 
 describe("secrets-agent with --skip-unrepresentable", () => {
   it("counts only the written names and warns with the skipped names", async () => {
+    // The warning follows "file written" and may reach the pipe in a
+    // later chunk: wait for both.
+    const warningLine = () =>
+      agent
+        .logs()
+        .split("\n")
+        .find((line) => line.includes("--skip-unrepresentable"));
     expect(
-      await waitUntil(() => linesWith("file written").length > 0, 5000),
+      await waitUntil(
+        () => linesWith("file written").length > 0 && !!warningLine(),
+        5000,
+      ),
     ).toBe(true);
     const written = linesWith("file written")[0]?.fields;
     expect(written).toMatchObject({ envCount: 1, skippedCount: 1 });
-    const warning = agent
-      .logs()
-      .split("\n")
-      .find((line) => line.includes("--skip-unrepresentable"));
-    expect(JSON.parse(warning ?? "{}")).toMatchObject({
+    expect(JSON.parse(warningLine() ?? "{}")).toMatchObject({
       level: "warn",
       skippedNames: ["MULTI"],
     });

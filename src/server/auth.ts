@@ -36,11 +36,9 @@ export class Authenticator {
   /** The caller's identity; UNAUTHENTICATED without a valid token. */
   async identify(metadata: Metadata): Promise<Identity> {
     const token = bearerToken(metadata);
-    const known = this.#verified.get(token);
-    if (known) return known;
-    const identity = await verifyToken(token, this.#verifyKey);
-    this.#verified.remember(token, identity);
-    return identity;
+    return this.#verified.identify(token, () =>
+      verifyToken(token, this.#verifyKey),
+    );
   }
 
   /** An agent identity, or PERMISSION_DENIED for any other kind. */

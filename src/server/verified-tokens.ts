@@ -2,7 +2,10 @@
  * A memory of tokens that already verified, so a caller that sends the
  * same token on every call pays for one signature check, not one per
  * call. Entries are keyed by the SHA-256 of the exact token string and
- * never outlive the token's `exp`.
+ * never outlive the token's `exp`. Calls that bring the same unverified
+ * token at the same moment share one check: the replicas of an algorithm
+ * usually share its token, and after a service restart they all come
+ * back within seconds.
  */
 import { createHash } from "node:crypto";
 import { decodeJwt } from "jose";
@@ -40,15 +43,46 @@ export interface VerifiedTokensOptions {
 export class VerifiedTokens {
   readonly #nowMs: () => number;
   readonly #cache: LRUCache<string, Entry>;
+  /** Checks in flight, by the same key as the cache. */
+  readonly #pending = new Map<string, Promise<Identity>>();
 
   constructor(options: VerifiedTokensOptions = {}) {
     this.#nowMs = options.nowMs ?? (() => Date.now());
     this.#cache = new LRUCache({ max: options.max ?? MAX_VERIFIED_TOKENS });
   }
 
+  /**
+   * The identity `token` proves: from memory, from a check of the same
+   * token already in flight, or from `verify`, whose result is then
+   * remembered. A failed check is not remembered; the next call checks
+   * again.
+   */
+  identify(
+    token: Redacted<string>,
+    verify: () => Promise<Identity>,
+  ): Promise<Identity> {
+    const key = keyOf(token);
+    const known = this.#lookup(key);
+    if (known) return Promise.resolve(known);
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+
+    const check = verify()
+      .then((identity) => {
+        this.remember(token, identity);
+        return identity;
+      })
+      .finally(() => this.#pending.delete(key));
+    this.#pending.set(key, check);
+    return check;
+  }
+
   /** The identity `token` proved before, if it has not expired since. */
   get(token: Redacted<string>): Identity | undefined {
-    const key = keyOf(token);
+    return this.#lookup(keyOf(token));
+  }
+
+  #lookup(key: string): Identity | undefined {
     const entry = this.#cache.get(key);
     if (!entry) return undefined;
     if (this.#nowMs() >= entry.expiresAtMs) {

@@ -144,6 +144,47 @@ describe("VerifiedTokens", () => {
     });
   });
 
+  describe("when calls bring the same new token at once", () => {
+    const identity = { kind: "agent", algorithm: ALG, subject: "a" } as const;
+
+    it("checks it once for all of them", async () => {
+      const tokens = new VerifiedTokens();
+      const token = new Redacted(await agentToken);
+      let checks = 0;
+      const verify = async () => {
+        checks++;
+        return identity;
+      };
+      const identities = await Promise.all(
+        Array.from({ length: 5 }, () => tokens.identify(token, verify)),
+      );
+      expect(identities).toEqual(Array(5).fill(identity));
+      expect(checks).toBe(1);
+      await tokens.identify(token, verify);
+      expect(checks).toBe(1);
+    });
+
+    it("fails them all when the check fails, and checks again next time", async () => {
+      const tokens = new VerifiedTokens();
+      const token = new Redacted(await agentToken);
+      let checks = 0;
+      const refuse = async (): Promise<typeof identity> => {
+        checks++;
+        throw new SecretsError("UNAUTHENTICATED", "token: bad signature");
+      };
+      const codes = await Promise.all(
+        Array.from({ length: 3 }, () => codeOf(tokens.identify(token, refuse))),
+      );
+      expect(codes).toEqual(Array(3).fill("UNAUTHENTICATED"));
+      expect(checks).toBe(1);
+      expect(await codeOf(tokens.identify(token, refuse))).toBe(
+        "UNAUTHENTICATED",
+      );
+      expect(checks).toBe(2);
+      expect(tokens.size()).toBe(0);
+    });
+  });
+
   describe("when a token carries no exp", () => {
     it("does not remember it", async () => {
       const tokens = new VerifiedTokens();

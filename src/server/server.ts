@@ -18,6 +18,7 @@ import { Keyring } from "./crypto/keyring.js";
 import { adminService } from "./grpc/admin-service.js";
 import { deliveryService } from "./grpc/delivery-service.js";
 import { withEncodeOnce } from "./grpc/encode-once.js";
+import { InFlightCalls } from "./grpc/in-flight-calls.js";
 import { SnapshotCache } from "./snapshot-cache.js";
 import { SecretStore } from "./store/secret-store.js";
 import { WatchHub } from "./watch-hub.js";
@@ -62,7 +63,10 @@ export interface RunningServer {
   /** `host:port` actually bound (the real port when 0 was asked). */
   addr: string;
   store: SecretStore;
-  /** Drains calls for up to `drainMs`, then forces; closes the store. */
+  /**
+   * Ends every watch stream, waits up to `drainMs` for unary calls in
+   * flight to answer, then closes every connection and the store.
+   */
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -91,21 +95,28 @@ export async function startServer(
     [ADMIN_SERVICE]: "SERVING",
   });
 
+  const calls = new InFlightCalls();
   const server = new Server(SERVER_CHANNEL_OPTIONS);
   const contract = loadContract();
   server.addService(
     withEncodeOnce(contract.delivery),
-    deliveryService({
-      snapshots,
-      hub,
-      auth,
-      logger: options.logger,
-      heartbeatMs: options.heartbeatMs,
-    }),
+    calls.track(
+      contract.delivery,
+      deliveryService({
+        snapshots,
+        hub,
+        auth,
+        logger: options.logger,
+        heartbeatMs: options.heartbeatMs,
+      }),
+    ),
   );
   server.addService(
     contract.admin,
-    adminService({ store, auth, logger: options.logger }),
+    calls.track(
+      contract.admin,
+      adminService({ store, auth, logger: options.logger }),
+    ),
   );
   health.addToServer(server);
 
@@ -130,7 +141,8 @@ export async function startServer(
     health.setStatus("", "NOT_SERVING");
     const startedMs = Date.now();
     hub.closeAll();
-    const isForced = await shutDown(server, drainMs);
+    const isForced = !(await calls.whenIdle(drainMs));
+    server.forceShutdown();
     snapshots.clear();
     store.close();
     const durationMs = Date.now() - startedMs;
@@ -186,23 +198,6 @@ function bind(
  */
 function errnoOf(message: string): string {
   return /\b(E[A-Z]{3,})\b/.exec(message)?.[1] ?? "unknown cause";
-}
-
-/**
- * Graceful shutdown with a deadline, then a forced one. True when the
- * deadline passed and connections were cut.
- */
-function shutDown(server: Server, drainMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      server.forceShutdown();
-      resolve(true);
-    }, drainMs);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-  });
 }
 
 /** The host part of `host:port` (brackets kept for IPv6). */

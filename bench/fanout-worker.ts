@@ -12,7 +12,6 @@
  * Starts are ramped (at most RAMP_WINDOW agents waiting to come up) so the
  * first connection wave is not itself a storm.
  */
-import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { ChannelCredentials, credentials } from "@grpc/grpc-js";
@@ -40,9 +39,12 @@ export interface WorkerStart {
 type Up = [agent: number, atMs: number, firstEvent: "snapshot" | "heartbeat"];
 type News = [agent: number, revision: number, atMs: number];
 
-const stop = new AbortController();
-// Every simulated agent's loops listen on this one signal.
-setMaxListeners(0, stop.signal);
+/**
+ * One stop signal per simulated agent, as each real agent has its own:
+ * thousands of listeners on one shared signal would cost every call an
+ * O(agents) listener removal that no real agent pays.
+ */
+const stops: AbortController[] = [];
 const clients: DeliveryClient[] = [];
 let ups: Up[] = [];
 let news: News[] = [];
@@ -99,6 +101,8 @@ function startAgent(
     },
     onReconnect() {},
   };
+  const stop = new AbortController();
+  stops.push(stop);
   void runSyncLoop({
     delivery,
     clock: systemClock,
@@ -157,7 +161,7 @@ function run(message: WorkerStart): void {
 process.on("message", (message: { type?: string }) => {
   if (message.type === "start") run(message as WorkerStart);
   if (message.type === "stop") {
-    stop.abort();
+    for (const stop of stops) stop.abort();
     for (const client of clients) client.close();
     setTimeout(() => process.exit(0), 200);
   }

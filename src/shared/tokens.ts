@@ -29,9 +29,16 @@ const claimsSchema = v.variant("kind", [
   }),
 ]);
 
-export type Identity =
+export type Identity = (
   | { kind: "agent"; algorithm: string; subject: string }
-  | { kind: "admin"; algorithms: readonly string[]; subject: string };
+  | { kind: "admin"; algorithms: readonly string[]; subject: string }
+) & {
+  /**
+   * When the token that proved this identity expires, in milliseconds
+   * since the epoch; set on every identity {@link verifyToken} returns.
+   */
+  expiresAtMs?: number;
+};
 
 export interface IssueTokenOptions {
   signingKey: KeyObject;
@@ -99,10 +106,17 @@ function identityFromClaims(payload: Record<string, unknown>): Identity {
     throw new SecretsError("UNAUTHENTICATED", "token: claims are malformed");
   }
   const subject = String(payload.sub);
+  // jwtVerify demanded a numeric exp, so this is always a number.
+  const expiresAtMs = Number(payload.exp) * 1000;
   if (claims.kind === "agent") {
-    return { kind: "agent", algorithm: claims.algorithm, subject };
+    return { kind: "agent", algorithm: claims.algorithm, subject, expiresAtMs };
   }
-  return { kind: "admin", algorithms: claims.algorithms, subject };
+  return {
+    kind: "admin",
+    algorithms: claims.algorithms,
+    subject,
+    expiresAtMs,
+  };
 }
 
 function describeTokenFailure(error: unknown): string {

@@ -159,6 +159,23 @@ describe("WatchSnapshots", () => {
     });
   });
 
+  describe("when the agent's token expires", () => {
+    it("ends the stream with UNAUTHENTICATED, heartbeats or not", async () => {
+      // exp is in whole seconds: this token lives one to two seconds.
+      const client = connectDelivery(
+        server,
+        await server.issueAgentToken(ALG_A, 1_000),
+      );
+      const { events, ended } = watch(1, client);
+      const startedMs = Date.now();
+      expect(await ended).toBe(status.UNAUTHENTICATED);
+      expect(Date.now() - startedMs).toBeLessThan(2_500);
+      // It was a live stream until then, not refused at the door.
+      expect(events.length).toBeGreaterThan(0);
+      client.close();
+    });
+  });
+
   describe("when a stored value stops decrypting", () => {
     it("keeps heartbeats going, then ends the stream with INTERNAL on a change", async () => {
       await create(ALG_C, "KEPT");

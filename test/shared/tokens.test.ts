@@ -44,16 +44,19 @@ function base64url(value: unknown): string {
 
 describe("verifyToken", () => {
   describe("when the token is ours and well formed", () => {
-    it("returns the agent identity it names", async () => {
+    it("returns the agent identity it names, with its expiry", async () => {
+      const nowMs = Date.now();
       const token = await issueToken({
         signingKey: privateKey,
         identity: { kind: "agent", algorithm: ALG, subject: "a" },
         ttlMs: 60_000,
+        nowMs,
       });
       expect(await verifyToken(new Redacted(token), publicKey)).toEqual({
         kind: "agent",
         algorithm: ALG,
         subject: "a",
+        expiresAtMs: (Math.floor(nowMs / 1000) + 60) * 1000,
       });
     });
   });

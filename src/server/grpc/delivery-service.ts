@@ -48,10 +48,11 @@ export function deliveryService(
   );
   const watchSnapshots = (call: WatchCall) => {
     options.auth.requireAgent(call.metadata).then(
-      ({ algorithm }) =>
+      ({ algorithm, expiresAtMs }) =>
         runWatchStream({
           call,
           algorithm,
+          expiresAtMs: expiresAtMs ?? Number.POSITIVE_INFINITY,
           snapshots: options.snapshots,
           hub: options.hub,
           heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,

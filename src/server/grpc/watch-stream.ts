@@ -3,9 +3,10 @@
  * snapshot now if the agent is behind (a heartbeat now if it is current,
  * so it knows at once that the stream is up), one per change of its
  * algorithm, and a heartbeat after each idle interval, until the agent
- * goes away or the server stops.
+ * goes away, its token expires or the server stops.
  */
 import type { ServerWritableStream } from "@grpc/grpc-js";
+import { SecretsError } from "../../shared/errors.js";
 import { toGrpcError } from "../../shared/grpc-status.js";
 import type { Logger } from "../../shared/logger.js";
 import type {
@@ -24,6 +25,13 @@ export interface WatchStreamOptions {
   call: WatchCall;
   /** The algorithm from the caller's token, never from the request. */
   algorithm: string;
+  /**
+   * When the caller's token expires, in milliseconds since the epoch: the
+   * stream ends then with UNAUTHENTICATED, as a new call with that token
+   * would, so a token stays good for exactly as long on a stream as on
+   * any other call. An agent with a rotated token opens a new stream.
+   */
+  expiresAtMs: number;
   snapshots: SnapshotCache;
   hub: WatchHub;
   /** Idle time between heartbeats, in milliseconds. */
@@ -116,16 +124,23 @@ class WatchStream {
   #step(send: () => void): void {
     if (!this.#isOpen) return;
     try {
+      // Past the token's expiry nothing more is sent: the stream ends.
+      if (Date.now() >= this.#options.expiresAtMs) {
+        throw new SecretsError("UNAUTHENTICATED", "token: expired");
+      }
       send();
     } catch (error) {
       this.#finish();
       failWatch(this.#options.call, this.#options.logger, error);
       return;
     }
+    // One timer serves both the heartbeat and the token's expiry, so a
+    // stream costs the server one timer however long its token lives.
+    const untilExpiryMs = this.#options.expiresAtMs - Date.now();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(
       () => this.#step(() => this.#sendHeartbeat()),
-      this.#options.heartbeatMs,
+      Math.max(0, Math.min(this.#options.heartbeatMs, untilExpiryMs)),
     );
   }
 

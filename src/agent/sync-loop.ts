@@ -13,7 +13,9 @@
  * PERMISSION_DENIED and UNAUTHENTICATED are decisions, not outages:
  * both loops then retry only every `refreshMs` (the slow path) so a
  * revoked agent does not hammer the service; the file is kept. A new
- * token ends a slow-path wait at once, since it may be the fix.
+ * token ends a slow-path wait at once, since it may be the fix, and
+ * replaces an open stream at once, since the service ends a stream when
+ * the token it was opened with expires.
  *
  * The loop takes its clock, its stop signal and its reports as arguments,
  * so a test can drive real passes with a fake service.
@@ -73,7 +75,8 @@ export interface SyncLoopOptions {
   reconnectSpreadMs?: number;
   /**
    * Subscribes to token changes. Each loop then ends its current (or
-   * next) slow-path wait at once. A change that lands while a refused
+   * next) slow-path wait at once, and an open stream is replaced by one
+   * carrying the new token. A change that lands while a refused
    * call is in flight is therefore not missed; the cost is one early
    * retry after a later refusal, once per routine rotation.
    */
@@ -179,6 +182,7 @@ async function runStreamLoop(
   const backoff = new Backoff({ random: options.random });
   const sleeper = new Sleeper(options.clock, options.stop);
   const slowSleeper = slowPathSleeper(options);
+  const tokenChange = new TokenChangeSignal(options);
   let isFirst = true;
 
   while (!options.stop.aborted) {
@@ -186,9 +190,12 @@ async function runStreamLoop(
     isFirst = false;
     reports.onStreamState("connecting");
 
-    const outcome = await watchOnce(options, onBehind);
+    const outcome = await watchOnce(options, onBehind, tokenChange);
     if (options.stop.aborted) break;
     if (outcome.hadEvents) backoff.reset();
+    // A stream carries the token it was opened with until that token
+    // expires; reopen it at once so the new token is the one in use.
+    if (outcome.isTokenChange) continue;
     reports.onFailure(outcome.error, "stream");
 
     if (isDecision(outcome.error)) {
@@ -209,12 +216,32 @@ async function runStreamLoop(
 interface WatchOutcome {
   hadEvents: boolean;
   error: SecretsError;
+  /** Ended by the agent because its token changed, not by a failure. */
+  isTokenChange?: boolean;
+}
+
+/**
+ * Token changes as the stream loop needs them: one subscription for the
+ * loop's life, handed to whichever stream is open.
+ */
+class TokenChangeSignal {
+  #listener: (() => void) | undefined;
+
+  constructor(options: SyncLoopOptions) {
+    options.onTokenChange?.(() => this.#listener?.());
+  }
+
+  /** Calls `listener` on the next token changes, until cleared. */
+  set(listener: (() => void) | undefined): void {
+    this.#listener = listener;
+  }
 }
 
 /** One stream, from open to end; resolves with why it ended. */
 function watchOnce(
   options: SyncLoopOptions,
   onBehind: () => void,
+  tokenChange: TokenChangeSignal,
 ): Promise<WatchOutcome> {
   const { clock, reports, stop } = options;
   const silenceMs = options.streamSilenceMs ?? STREAM_SILENCE_MS;
@@ -223,10 +250,11 @@ function watchOnce(
     let hadEvents = false;
     let cancelSilence = () => {};
     let handle: WatchHandle | undefined;
-    const end = (error: SecretsError) => {
+    const end = (error: SecretsError, isTokenChange = false) => {
       cancelSilence();
+      tokenChange.set(undefined);
       stop.removeEventListener("abort", onAbort);
-      resolve({ hadEvents, error });
+      resolve({ hadEvents, error, isTokenChange });
     };
     const onAbort = () => {
       handle?.cancel();
@@ -253,6 +281,10 @@ function watchOnce(
     };
 
     stop.addEventListener("abort", onAbort, { once: true });
+    tokenChange.set(() => {
+      handle?.cancel();
+      end(new SecretsError("UNAVAILABLE", "stream: token changed"), true);
+    });
     armSilence();
     handle = options.delivery.watch(options.knownRevision(), {
       onEvent,

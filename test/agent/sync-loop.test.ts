@@ -179,6 +179,30 @@ describe("runSyncLoop", () => {
     });
   });
 
+  describe("when the token changes under an open stream", () => {
+    it("cancels the stream and opens a new one at once, reporting no failure", async () => {
+      const delivery = new ScriptedDelivery();
+      const listeners: Array<() => void> = [];
+      const loop = start(delivery, 60_000, () => 0.5, {
+        onTokenChange: (listener) => listeners.push(listener),
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      delivery.lastWatch?.handlers.onEvent(heartbeat(1));
+      const first = delivery.lastWatch;
+      for (const listener of listeners) listener();
+      await vi.advanceTimersByTimeAsync(10);
+      expect(first?.isCancelled).toBe(true);
+      expect(delivery.watches).toHaveLength(2);
+      expect(loop.failures).toEqual([]);
+      // The old stream's late end must not end the new one.
+      first?.handlers.onEnd(new SecretsError("UNAVAILABLE", "late"));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(delivery.lastWatch?.isCancelled).toBe(false);
+      loop.stop.abort();
+      await loop.done;
+    });
+  });
+
   describe("when a stream that was up is lost", () => {
     it("reopens it at a pick spread over 20 s, not within the first backoff", async () => {
       const delivery = new ScriptedDelivery();

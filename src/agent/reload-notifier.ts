@@ -2,6 +2,19 @@
  * Tells the algorithm that the env file changed: a signal to the pid in a
  * pidfile, a command, or both. A failed reload is a warning and a metric;
  * it never delays or blocks the next write.
+ *
+ * Notices run one at a time: a notice asked for while one runs is folded,
+ * with any others, into one more run after it (with the newest revision),
+ * so a slow reload command never runs twice at once.
+ *
+ * The command runs in a process group of its own, so the timeout kills
+ * whatever it started, not only `/bin/sh`. It gets a minimal environment:
+ * `PATH` and `HOME` (when the agent has them), nothing else of the
+ * agent's, so the agent's settings (the token file's path among them)
+ * do not reach a script that might print its environment.
+ *
+ * Limitation: a command that needs more variables must set them itself
+ * (`env NAME=value cmd`, or a wrapper script).
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -21,8 +34,15 @@ export interface ReloadNotifierOptions {
   onResult?: (isOk: boolean) => void;
 }
 
+/** Log `code` of a pidfile naming the agent itself or init. */
+export const REFUSED_PID_CODE = "REFUSED_PID";
+
 export class ReloadNotifier {
   readonly #options: ReloadNotifierOptions;
+  #running: Promise<void> | undefined;
+  /** The run that will follow the one running, if one was asked for. */
+  #followUp: Promise<void> | undefined;
+  #latestRevision = 0;
 
   constructor(options: ReloadNotifierOptions) {
     this.#options = options;
@@ -34,9 +54,28 @@ export class ReloadNotifier {
     return (signal !== undefined && pidfile !== undefined) || !!command;
   }
 
-  /** Notifies by every configured way; never throws. */
-  async notify(revision: number): Promise<void> {
-    if (!this.isConfigured) return;
+  /**
+   * Notifies by every configured way; never throws. Resolves once a run
+   * that started after this call has finished.
+   */
+  notify(revision: number): Promise<void> {
+    if (!this.isConfigured) return Promise.resolve();
+    this.#latestRevision = Math.max(this.#latestRevision, revision);
+    if (!this.#running) return this.#startRun();
+    this.#followUp ??= this.#running.then(() => this.#startRun());
+    return this.#followUp;
+  }
+
+  #startRun(): Promise<void> {
+    this.#followUp = undefined;
+    const run = this.#notifyOnce(this.#latestRevision).finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #notifyOnce(revision: number): Promise<void> {
     const results = await Promise.all([
       this.#sendSignal(revision),
       this.#runCommand(revision),
@@ -50,6 +89,15 @@ export class ReloadNotifier {
     try {
       const pid = Number.parseInt(await readFile(pidfile, "utf8"), 10);
       if (!Number.isInteger(pid) || pid <= 0) throw new Error("bad pid");
+      // Init or the agent itself: a stale or planted pidfile, never meant.
+      if (pid === 1 || pid === process.pid) {
+        const fields = { pidfile, targetPid: pid, signal, revision };
+        logger.warn(
+          { ...fields, code: REFUSED_PID_CODE },
+          "reload signal refused: the pidfile names init or the agent",
+        );
+        return false;
+      }
       process.kill(pid, signal);
       // `targetPid`: every line already carries the agent's own `pid`.
       logger.info({ targetPid: pid, signal, revision }, "reload signal sent");
@@ -67,8 +115,12 @@ export class ReloadNotifier {
     const startedMs = Date.now();
     return new Promise((resolve) => {
       // Output is dropped: a reload script might print the environment.
-      const child = spawn("/bin/sh", ["-c", command], { stdio: "ignore" });
-      const timer = setTimeout(() => child.kill("SIGKILL"), commandTimeoutMs);
+      const child = spawn("/bin/sh", ["-c", command], {
+        stdio: "ignore",
+        detached: true,
+        env: commandEnv(),
+      });
+      const timer = setTimeout(() => killGroup(child.pid), commandTimeoutMs);
       child.once("error", (error) => {
         clearTimeout(timer);
         logger.warn({ code: error.name, revision }, "reload command failed");
@@ -87,5 +139,25 @@ export class ReloadNotifier {
         resolve(exitCode === 0);
       });
     });
+  }
+}
+
+/** The reload command's environment: PATH and HOME, when set. */
+function commandEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ["PATH", "HOME"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** SIGKILL to the command's whole process group (it leads the group). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // The group is already gone.
   }
 }

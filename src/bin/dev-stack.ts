@@ -9,13 +9,14 @@
  * folder); the agent itself never does.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { secretsctlCommand } from "../server/dev/dev-guide.js";
 import { DEV_STATE_DIR, statePaths } from "../shared/dev-state.js";
 import { readPrivateKey } from "../shared/key-files.js";
 import { packageRoot } from "../shared/package-root.js";
+import { writePrivateFile } from "../shared/private-file.js";
 import { issueToken } from "../shared/tokens.js";
 import {
   reportUsageErrorsOnOneLine,
@@ -122,7 +123,8 @@ async function writeDemoToken(stateDir: string): Promise<string> {
     ttlMs: DEMO_TOKEN_TTL_MS,
   });
   const tokenFile = join(paths.dir, "agent-demo-hello.token");
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  // Replaced on every run, with mode 0600 even if an older file had more.
+  writePrivateFile(tokenFile, `${token}\n`);
   return tokenFile;
 }
 

@@ -3,11 +3,11 @@
  * key. The server holds only the public half, so issuing needs no call to
  * it; whoever can read the signing key can issue tokens.
  */
-import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
 import { readPrivateKey } from "../shared/key-files.js";
 import { checkAlgorithm } from "../shared/names.js";
+import { writePrivateFile } from "../shared/private-file.js";
 import { ALL_ALGORITHMS, type Identity, issueToken } from "../shared/tokens.js";
 
 /** Default token lifetime, as the flag spells it: one working day. */
@@ -18,9 +18,6 @@ export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
 /** Word that stands for every algorithm in `--admin --algorithm all`. */
 const ALL_WORD = "all";
-
-/** Mode of a token file written with `--out`: owner read and write only. */
-const TOKEN_FILE_MODE = 0o600;
 
 export interface TokenCreateArgs {
   /** `--algorithm` values in order; one for an agent token. */
@@ -105,29 +102,19 @@ function requireSigningKeyFile(path: string | undefined): string {
 }
 
 /**
- * Writes with mode 0600, and sets the mode again in case the file already
- * existed with a looser one.
+ * Writes the token as a private file: mode 0600 from its first byte even
+ * when an older file had a looser mode, and never half-written.
  */
 function writeTokenFile(path: string, token: string): void {
-  let fd: number;
   try {
-    fd = openSync(path, "w", TOKEN_FILE_MODE);
+    writePrivateFile(path, `${token}\n`);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? "unwritable";
     throw new SecretsError(
       "FAILED_PRECONDITION",
       `out: cannot write ${path} (${reason})`,
-      {
-        field: "out",
-        cause: error,
-      },
+      { field: "out", cause: error },
     );
-  }
-  try {
-    fchmodSync(fd, TOKEN_FILE_MODE);
-    writeSync(fd, `${token}\n`);
-  } finally {
-    closeSync(fd);
   }
 }
 

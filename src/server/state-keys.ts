@@ -1,27 +1,27 @@
 /**
  * Writing the key files of a state folder, shared by `--dev` (which makes
  * what is missing) and `init` (which makes everything once): the token
- * signing key pair and an admin token. Modes are set on every write.
+ * signing key pair and an admin token. Private files go through
+ * {@link writePrivateFile}: mode 0600 from the first byte, synced, and
+ * never half-written.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import type { StatePaths } from "../shared/dev-state.js";
 import { readPrivateKey } from "../shared/key-files.js";
+import {
+  type PrivateFileOptions,
+  writePrivateFile,
+} from "../shared/private-file.js";
 import { ALL_ALGORITHMS, issueToken } from "../shared/tokens.js";
-
-/** How to write: over an older file, or only where none exists. */
-export interface WriteOptions {
-  /** Fail with EEXIST rather than replace an existing file. */
-  isExclusive?: boolean;
-}
 
 /** Writes a fresh Ed25519 pair: private 0600, public 0644. */
 export function writeSigningKeys(
   paths: StatePaths,
-  options: WriteOptions = {},
+  options: PrivateFileOptions = {},
 ): void {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  writePrivate(
+  writePrivateFile(
     paths.tokenSigningKey,
     privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     options,
@@ -33,7 +33,7 @@ export function writeSigningKeys(
   );
 }
 
-export interface AdminTokenOptions extends WriteOptions {
+export interface AdminTokenOptions extends PrivateFileOptions {
   /** PEM private key that signs the token. */
   signingKeyFile: string;
   /** Where the token goes, mode 0600. */
@@ -57,18 +57,7 @@ export async function writeAdminToken(
     },
     ttlMs: options.ttlMs,
   });
-  writePrivate(options.outFile, `${token}\n`, options);
-}
-
-/** Writes `text` readable by the owner only, even over an older file. */
-export function writePrivate(
-  path: string,
-  text: string,
-  options: WriteOptions = {},
-): void {
-  writeFileSync(path, text, {
-    mode: 0o600,
-    flag: options.isExclusive ? "wx" : "w",
+  writePrivateFile(options.outFile, `${token}\n`, {
+    isExclusive: options.isExclusive,
   });
-  chmodSync(path, 0o600);
 }

@@ -6,14 +6,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type StatePaths, statePaths } from "../../shared/dev-state.js";
 import { readPrivateKey } from "../../shared/key-files.js";
+import { writePrivateFile } from "../../shared/private-file.js";
 import { Redacted } from "../../shared/redacted.js";
 import { toVerifyKey, verifyToken } from "../../shared/tokens.js";
 import { Keyring } from "../crypto/keyring.js";
-import {
-  writeAdminToken,
-  writePrivate,
-  writeSigningKeys,
-} from "../state-keys.js";
+import { writeAdminToken, writeSigningKeys } from "../state-keys.js";
 import { makeDevCertificates } from "./dev-certificates.js";
 
 /** Lifetime of the dev admin token, in milliseconds: one year. */
@@ -59,11 +56,11 @@ export async function ensureDevState(dir: string): Promise<DevStateReport> {
 async function writeCertificates(paths: StatePaths): Promise<void> {
   const certificates = await makeDevCertificates();
   writeFileSync(paths.caCert, certificates.caCertPem, { mode: 0o644 });
-  writePrivate(paths.caKey, certificates.caKeyPem);
+  writePrivateFile(paths.caKey, certificates.caKeyPem);
   writeFileSync(paths.serverCert, certificates.serverCertPem, {
     mode: 0o644,
   });
-  writePrivate(paths.serverKey, certificates.serverKeyPem);
+  writePrivateFile(paths.serverKey, certificates.serverKeyPem);
 }
 
 /** True when the admin token file exists and verifies with today's key. */

@@ -4,16 +4,13 @@
  * still unwraps, so a rotation never strands a value.
  */
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as v from "valibot";
 import { SecretsError } from "../../shared/errors.js";
+import {
+  type PrivateFileOptions,
+  writePrivateFile,
+} from "../../shared/private-file.js";
 
 /** Bytes in an AES-256 key. */
 export const KEY_BYTES = 32;
@@ -63,11 +60,20 @@ export class Keyring {
     return new Keyring(path, onReload);
   }
 
-  /** Opens `path`, first creating it with one fresh key when missing. */
+  /**
+   * Opens `path`, first creating it with one fresh key when missing. The
+   * file is created exclusively: when another process creates it first,
+   * its key is kept and opened, never replaced.
+   */
   static openOrCreate(path: string): Keyring {
-    if (!existsSync(path)) {
-      const id = newKekId();
-      writeKeyringFile(path, id, new Map([[id, randomBytes(KEY_BYTES)]]));
+    const id = newKekId();
+    const keys = new Map([[id, randomBytes(KEY_BYTES)]]);
+    try {
+      writeKeyringFile(path, { active: id, keys }, { isExclusive: true });
+    } catch (error) {
+      // No existence check first: a file made between a check and the
+      // write would be replaced. The exclusive write is the check.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     return new Keyring(path);
   }
@@ -84,13 +90,20 @@ export class Keyring {
     return this.#mustHave(id);
   }
 
-  /** Adds a fresh key, makes it active and saves the file; its id. */
+  /**
+   * Adds a fresh key, makes it active and saves the file durably (synced
+   * to disk, folder included, before this returns); its id.
+   *
+   * Two rotations of one file at once would each add a key and one would
+   * lose its key to the other's rename: a caller in a process of its own
+   * holds the rotation lock around this (see `rotateKek`).
+   */
   rotate(): string {
     this.#reload();
     const id = newKekId();
     const keys = new Map(this.#keys);
     keys.set(id, randomBytes(KEY_BYTES));
-    writeKeyringFile(this.path, id, keys);
+    writeKeyringFile(this.path, { active: id, keys });
     this.#reload();
     return id;
   }
@@ -126,10 +139,13 @@ export class Keyring {
   }
 }
 
-function parseKeyringFile(path: string): {
+/** What the file holds: the active key's id and every key by id. */
+interface KeyringContents {
   active: string;
   keys: Map<string, Buffer>;
-} {
+}
+
+function parseKeyringFile(path: string): KeyringContents {
   const fail = (problem: string, cause?: unknown) =>
     new SecretsError("FAILED_PRECONDITION", `kek-file: ${path} ${problem}`, {
       field: "kek-file",
@@ -162,26 +178,22 @@ function parseKeyringFile(path: string): {
 }
 
 /**
- * Writes the file through a temporary name and a rename, so a reader in
- * another process never sees half a keyring.
+ * Writes the file as a private file (temporary name, fsync, rename or
+ * link, folder fsync), so a reader in another process never sees half a
+ * keyring and a crash never loses a key that data may already use.
  */
 function writeKeyringFile(
   path: string,
-  active: string,
-  keys: Map<string, Buffer>,
+  contents: KeyringContents,
+  options: PrivateFileOptions = {},
 ): void {
   const body = {
-    active,
+    active: contents.active,
     keys: Object.fromEntries(
-      [...keys].map(([id, key]) => [id, key.toString("base64")]),
+      [...contents.keys].map(([id, key]) => [id, key.toString("base64")]),
     ),
   };
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(body, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  writePrivateFile(path, `${JSON.stringify(body, null, 2)}\n`, options);
 }
 
 /** A sortable, unique key id such as `kek-20250101T120000Z-1a2b3c4d`. */

@@ -52,7 +52,7 @@ export async function initState(
   }
 
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  Keyring.openOrCreate(paths.kekFile);
+  Keyring.create(paths.kekFile);
   writeSigningKeys(paths, { isExclusive: true });
   if (options.adminTokenOut) {
     await writeAdminToken({

@@ -170,15 +170,27 @@ describe("rotateKek", () => {
   });
 });
 
-describe("Keyring.openOrCreate", () => {
+describe("Keyring creation", () => {
   describe("when the file exists", () => {
     const dir = tmpfsDir("as-kek-exists-");
     const path = join(dir, "kek.json");
-    const first = Keyring.openOrCreate(path).active().id;
+    const first = Keyring.create(path).active().id;
     const text = readFileSync(path, "utf8");
 
-    it("opens it and never replaces it", () => {
+    it("openOrCreate opens it and never replaces it", () => {
       expect(Keyring.openOrCreate(path).active().id).toBe(first);
+      expect(readFileSync(path, "utf8")).toBe(text);
+      expect(readdirSync(dir)).toEqual(["kek.json"]);
+    });
+
+    it("create refuses with FAILED_PRECONDITION and keeps it", () => {
+      let caught: unknown;
+      try {
+        Keyring.create(path);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as SecretsError).code).toBe("FAILED_PRECONDITION");
       expect(readFileSync(path, "utf8")).toBe(text);
       expect(readdirSync(dir)).toEqual(["kek.json"]);
     });

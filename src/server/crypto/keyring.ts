@@ -61,20 +61,27 @@ export class Keyring {
   }
 
   /**
-   * Opens `path`, first creating it with one fresh key when missing. The
-   * file is created exclusively: when another process creates it first,
-   * its key is kept and opened, never replaced.
+   * Creates `path` with one fresh key and opens it. Exclusive: when the
+   * file exists, FAILED_PRECONDITION and the file is left as it is, since
+   * replacing a KEK strands every value wrapped under it.
+   */
+  static create(path: string): Keyring {
+    if (!createKeyringFile(path)) {
+      throw new SecretsError(
+        "FAILED_PRECONDITION",
+        `kek-file: ${path} exists already; a KEK is never replaced`,
+        { field: "kek-file" },
+      );
+    }
+    return new Keyring(path);
+  }
+
+  /**
+   * Opens `path`, first creating it with one fresh key when missing. When
+   * another process creates it first, its key is kept and opened.
    */
   static openOrCreate(path: string): Keyring {
-    const id = newKekId();
-    const keys = new Map([[id, randomBytes(KEY_BYTES)]]);
-    try {
-      writeKeyringFile(path, { active: id, keys }, { isExclusive: true });
-    } catch (error) {
-      // No existence check first: a file made between a check and the
-      // write would be replaced. The exclusive write is the check.
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    createKeyringFile(path);
     return new Keyring(path);
   }
 
@@ -194,6 +201,23 @@ function writeKeyringFile(
     ),
   };
   writePrivateFile(path, `${JSON.stringify(body, null, 2)}\n`, options);
+}
+
+/**
+ * Writes a fresh one-key file at `path` unless one exists; true when it
+ * wrote. No existence check comes first: a file made between a check and
+ * the write would be replaced. The exclusive write is the check.
+ */
+function createKeyringFile(path: string): boolean {
+  const id = newKekId();
+  const keys = new Map([[id, randomBytes(KEY_BYTES)]]);
+  try {
+    writeKeyringFile(path, { active: id, keys }, { isExclusive: true });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
 }
 
 /** A sortable, unique key id such as `kek-20250101T120000Z-1a2b3c4d`. */

@@ -49,6 +49,14 @@ export function usageExitCode(error: unknown): number | undefined {
 }
 
 /**
+ * An unknown option's name up to its first `=`, then everything to the
+ * last `'` of the message, which closes the quoted option. The value may
+ * hold quotes and newlines of its own, so nothing in it marks its end;
+ * Commander's text after the option (a suggestion) holds no quote.
+ */
+const UNKNOWN_OPTION_VALUE = /(unknown option '[^=]*)=[\s\S]*'/;
+
+/**
  * Commander's message on one line, without its `error: ` prefix and
  * without whatever followed `=` in an unknown option: someone trying
  * `--value=…` must not see the value echoed into a terminal log.
@@ -56,7 +64,7 @@ export function usageExitCode(error: unknown): number | undefined {
 export function cleanError(text: string): string {
   return text
     .replace(/^error: /, "")
-    .replace(/(unknown option '[^'=]*)=[^']*'/, "$1=…'")
+    .replace(UNKNOWN_OPTION_VALUE, "$1=…'")
     .replace(/\s+/g, " ")
     .trim();
 }

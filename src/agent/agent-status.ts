@@ -63,6 +63,11 @@ export class AgentStatus {
   lastSuccessAtMs: number | undefined;
   lastAttemptAtMs: number | undefined;
   lastWriteAtMs: number | undefined;
+  /**
+   * True once the file holds a snapshot: written by this run, or found
+   * identical from a previous run of the agent.
+   */
+  hasFile = false;
   /** The error since the last success; cleared by a success. */
   lastError: LastError | undefined;
   /** The latest error, kept after a success. */
@@ -73,9 +78,9 @@ export class AgentStatus {
     this.file = file;
   }
 
-  /** Ready once a file has been written from a snapshot. */
+  /** Ready once the file holds a snapshot. */
   get isReady(): boolean {
-    return this.lastWriteAtMs !== undefined;
+    return this.hasFile;
   }
 
   /**

@@ -53,8 +53,9 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
     tokenSource: () => tokens.token(),
   });
 
-  const parts = assemble(config, logger);
+  const parts = assemble(config, logger, clock);
   parts.status.algorithm = tokens.algorithm();
+  await startWriter(parts.writer, logger);
   const loopStop = new AbortController();
   const onOuterStop = () => loopStop.abort();
   options.stop.addEventListener("abort", onOuterStop, { once: true });
@@ -117,7 +118,7 @@ async function checkFolder(config: AgentConfig, logger: Logger): Promise<void> {
 
 type Parts = ReturnType<typeof assemble>;
 
-function assemble(config: AgentConfig, logger: Logger) {
+function assemble(config: AgentConfig, logger: Logger, clock: Clock) {
   const status = new AgentStatus(config.file);
   const metrics = createAgentMetrics();
   const cache = new SnapshotCache();
@@ -146,8 +147,36 @@ function assemble(config: AgentConfig, logger: Logger) {
     metrics,
     notifier,
     logger: logger.child({ component: "file-publisher" }),
+    clock,
   });
   return { status, metrics, cache, writer, publisher, isLoopAlive: true };
+}
+
+/**
+ * Clears what an agent killed mid-write left, and takes over the file of
+ * a previous run. A failure is logged, not fatal: the next write or
+ * restore tries again and reports its own error.
+ */
+async function startWriter(writer: EnvFileWriter, logger: Logger) {
+  const log = logger.child({ component: "file-publisher" });
+  try {
+    const report = await writer.start();
+    if (report.removedTempCount > 0) {
+      log.warn(
+        { path: writer.path, removedCount: report.removedTempCount },
+        "removed temporary files left by an interrupted write",
+      );
+    }
+    if (report.isAdopted) {
+      log.info({ path: writer.path }, "file from a previous run found");
+    }
+  } catch (error) {
+    const code = SecretsError.from(error).code;
+    log.warn(
+      { path: writer.path, code },
+      "file from a previous run not repaired",
+    );
+  }
 }
 
 /** Health server and file guard; none of that for `--once`. */

@@ -1,14 +1,18 @@
 /**
  * From the cached snapshot to the file on disk: render in the chosen
  * dialect, hand to the writer (which skips identical content), then
- * record the outcome and notify the algorithm on every write after the
- * first. Changes are debounced so a burst gives one write.
+ * record the outcome and notify the algorithm of every new content
+ * except the very first file, which nothing has read yet. A file left by
+ * a previous run of the agent counts as read: replacing it with other
+ * content sends a reload, and identical content is not written at all.
+ * Changes are debounced so a burst gives one write.
  */
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { Redacted } from "../shared/redacted.js";
 import type { AgentMetrics } from "./agent-metrics.js";
 import type { AgentStatus } from "./agent-status.js";
+import type { Clock } from "./clock.js";
 import { Coalescer } from "./coalescer.js";
 import type { Dialect } from "./dialects/dialect.js";
 import { renderEnvFile } from "./dialects/render-env-file.js";
@@ -26,6 +30,8 @@ export interface FilePublisherOptions {
   metrics: AgentMetrics;
   notifier: ReloadNotifier;
   logger: Logger;
+  /** For the times in status. */
+  clock: Clock;
   /** Called after each write with new content. */
   onWritten?: (revision: number) => void;
 }
@@ -47,7 +53,7 @@ export class FilePublisher {
    * since nothing is served before it; later changes are debounced.
    */
   changed(): void {
-    if (this.#options.writer.hasWritten) this.#coalescer.schedule();
+    if (this.#options.writer.hasContent) this.#coalescer.schedule();
     else void this.#coalescer.flush();
   }
 
@@ -56,10 +62,11 @@ export class FilePublisher {
   }
 
   async #publish(): Promise<void> {
-    const { cache, writer, status, metrics, logger } = this.#options;
+    const { cache, writer, status, metrics, logger, clock } = this.#options;
     const snapshot = cache.current();
     if (!snapshot) return;
-    const isFirst = !writer.hasWritten;
+    // Checked before the write: a file nobody has read needs no reload.
+    const isFirst = !writer.hasContent;
     try {
       const rendered = renderEnvFile({
         dialect: this.#options.dialect,
@@ -77,9 +84,10 @@ export class FilePublisher {
       status.envNames = snapshot.secrets.map((secret) => secret.envName);
       status.skippedNames = rendered.skippedNames;
       metrics.revision.set(snapshot.revision);
+      status.hasFile = true;
       if (outcome === "unchanged") return;
 
-      status.lastWriteAtMs = Date.now();
+      status.lastWriteAtMs = clock.now();
       metrics.writes.inc();
       const skippedCount = rendered.skippedNames.length;
       logger.info(
@@ -104,7 +112,7 @@ export class FilePublisher {
       status.noteError({
         code: error.code,
         message: error.message,
-        atMs: Date.now(),
+        atMs: clock.now(),
       });
       metrics.failures.inc({ code: error.code });
       logger.error(

@@ -1,10 +1,13 @@
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -126,6 +129,86 @@ describe("EnvFileWriter", () => {
     });
   });
 
+  describe("when someone plants a link or a FIFO at the path", () => {
+    it("replaces a FIFO without waiting for a writer", async () => {
+      const { path, writer } = newWriter();
+      await writer.write(content("kept\n"));
+      unlinkSync(path);
+      execFileSync("mkfifo", ["-m", "0440", path]);
+      expect(await writer.restore()).toBe("written");
+      expect(lstatSync(path).isFile()).toBe(true);
+      expect(readFileSync(path, "utf8")).toBe("kept\n");
+    });
+
+    it("replaces a link, even to a file just like ours", async () => {
+      const { dir, path, writer } = newWriter();
+      await writer.write(content("kept\n"));
+      const lookalike = join(dir, "lookalike");
+      writeFileSync(lookalike, "kept\n", { mode: 0o440 });
+      unlinkSync(path);
+      symlinkSync(lookalike, path);
+      expect(await writer.restore()).toBe("written");
+      expect(lstatSync(path).isFile()).toBe(true);
+    });
+  });
+
+  describe("at start", () => {
+    it("removes this file's leftover temporary files, and only those", async () => {
+      const { dir, writer } = newWriter();
+      const names = [
+        ".secrets.env.0123456789ab.tmp",
+        ".secrets.env.abc.tmp",
+        ".secrets.env.0123456789AB.tmp",
+        ".other.env.0123456789ab.tmp",
+        "secrets.env.0123456789ab.tmp",
+        ".secrets.env.0123456789ab.tmp.keep",
+      ];
+      for (const name of names) writeFileSync(join(dir, name), "x\n");
+      expect(await writer.start()).toEqual({
+        removedTempCount: 1,
+        isAdopted: false,
+      });
+      expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort());
+    });
+
+    it("leaves an identical file of a previous run alone", async () => {
+      const { path } = newWriter();
+      const previous = new EnvFileWriter({ path, mode: 0o440 });
+      await previous.write(content("same\n"));
+      const before = statSync(path, { bigint: true });
+
+      const writer = new EnvFileWriter({ path, mode: 0o440 });
+      expect((await writer.start()).isAdopted).toBe(true);
+      expect(writer.hasContent).toBe(true);
+      expect(await writer.write(content("same\n"))).toBe("unchanged");
+      const after = statSync(path, { bigint: true });
+      expect(after.ino).toBe(before.ino);
+      expect(after.mtimeNs).toBe(before.mtimeNs);
+      expect(await writer.write(content("new\n"))).toBe("written");
+    });
+
+    it("puts right the mode of a previous run's file, keeping its content", async () => {
+      const { path } = newWriter();
+      writeFileSync(path, "old\n", { mode: 0o600 });
+      const writer = new EnvFileWriter({ path, mode: 0o440 });
+      expect((await writer.start()).isAdopted).toBe(true);
+      expect(statSync(path).mode & 0o777).toBe(0o440);
+      expect(readFileSync(path, "utf8")).toBe("old\n");
+      expect(await writer.write(content("old\n"))).toBe("unchanged");
+    });
+
+    it("takes neither a link nor a FIFO, and does not wait on the FIFO", async () => {
+      const { dir, path, writer } = newWriter();
+      execFileSync("mkfifo", [path]);
+      expect((await writer.start()).isAdopted).toBe(false);
+      unlinkSync(path);
+      writeFileSync(join(dir, "target"), "x\n", { mode: 0o440 });
+      symlinkSync(join(dir, "target"), path);
+      expect((await writer.start()).isAdopted).toBe(false);
+      expect(writer.hasContent).toBe(false);
+    });
+  });
+
   describe("when the folder does not exist", () => {
     it("fails with FAILED_PRECONDITION and writes nothing", async () => {
       const writer = new EnvFileWriter({
@@ -135,7 +218,7 @@ describe("EnvFileWriter", () => {
       await expect(writer.write(content("x\n"))).rejects.toMatchObject({
         code: "FAILED_PRECONDITION",
       });
-      expect(writer.hasWritten).toBe(false);
+      expect(writer.hasContent).toBe(false);
     });
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { SecretsError } from "../shared/errors.js";
+import { isReservedEnvName } from "../shared/names.js";
 import { parseEnvFile, type ReaderFormat } from "./parse-env-file.js";
 
 /** Where the agent writes by default. */
@@ -19,7 +20,13 @@ export interface LoadSecretsOptions {
   path?: string;
   /** The file's dialect. Default: told apart by content. */
   format?: ReaderFormat;
-  /** Also set each secret in `process.env`. Default false. */
+  /**
+   * Also set each secret in `process.env`. Default false. A file holding
+   * a reserved name (PATH, LD_PRELOAD, NODE_OPTIONS, …; see the service's
+   * name rules) is then refused whole with FAILED_PRECONDITION naming
+   * the variable, and nothing is set: such a name could take over the
+   * process. Without this option the record returns every name.
+   */
   intoProcessEnv?: boolean;
   /**
    * With `intoProcessEnv`, replace variables that are already set.
@@ -31,8 +38,9 @@ export interface LoadSecretsOptions {
 
 /**
  * Reads and parses the file. Throws NOT_FOUND when it does not exist
- * (the agent has not written its first snapshot yet) and
- * INVALID_ARGUMENT when it is not the agent's output.
+ * (the agent has not written its first snapshot yet), INVALID_ARGUMENT
+ * when it is not the agent's output, and, with `intoProcessEnv`,
+ * FAILED_PRECONDITION when it holds a reserved name.
  *
  * Limitation: a secret removed from the file stays in `process.env`
  * until the process restarts; only the returned record drops it.
@@ -71,6 +79,8 @@ export function applySecrets(
   for (const [name, value] of secrets) record[name] = value;
 
   if (options.intoProcessEnv) {
+    // Checked before any variable is set, so a refusal changes nothing.
+    refuseReservedNames(secrets.keys());
     const isOverriding = options.override ?? true;
     for (const [name, value] of secrets) {
       if (isOverriding || process.env[name] === undefined) {
@@ -79,6 +89,23 @@ export function applySecrets(
     }
   }
   return Object.freeze(record);
+}
+
+/**
+ * The agent leaves reserved names out, and the service refuses them at
+ * creation; a file from an older agent, or a row stored before a name
+ * joined the list, can still hold one.
+ */
+function refuseReservedNames(names: Iterable<string>): void {
+  for (const name of names) {
+    if (!isReservedEnvName(name)) continue;
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `${name}: the name is reserved (it could take over the process); ` +
+        "nothing was set in process.env",
+      { field: name },
+    );
+  }
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -35,9 +35,10 @@ export interface WatchSecretsOptions extends LoadSecretsOptions {
   onChange: (secrets: SecretRecord) => void;
   /**
    * Called when the file cannot be read or parsed (NOT_FOUND while it is
-   * missing, INVALID_ARGUMENT when it is not the agent's output). The
-   * watch goes on; the next good content calls `onChange`. Default: the
-   * error is dropped.
+   * missing, INVALID_ARGUMENT when it is not the agent's output), or,
+   * with `intoProcessEnv`, holds a reserved name (FAILED_PRECONDITION;
+   * nothing is set). The watch goes on; the next good content calls
+   * `onChange`. Default: the error is dropped.
    */
   onError?: (error: SecretsError) => void;
 }

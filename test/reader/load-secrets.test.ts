@@ -9,7 +9,9 @@ import {
 import { tmpfsDir } from "../helpers/tmpfs.js";
 
 const dir = tmpfsDir("as-reader-load-");
-const NAMES = ["AS_TEST_ONE", "AS_TEST_TWO"];
+/** Reserved by prefix, so a failing test sets nothing that matters. */
+const RESERVED = ["LD_AS_TEST", "ld_as_test", "ALGORITHM_SECRETS_AS_TEST"];
+const NAMES = ["AS_TEST_ONE", "AS_TEST_TWO", ...RESERVED];
 
 afterEach(() => {
   for (const name of NAMES) delete process.env[name];
@@ -48,6 +50,40 @@ describe("loadSecrets", () => {
       expect(process.env.AS_TEST_TWO).toBe("two");
     });
   });
+
+  describe.each(RESERVED)(
+    "when the file holds the reserved name %s",
+    (name) => {
+      const sh = () =>
+        writeSh(`${name}.env`, `export AS_TEST_ONE='1'\nexport ${name}='x'\n`);
+
+      it("refuses with FAILED_PRECONDITION naming it, setting nothing", () => {
+        let caught: unknown;
+        try {
+          loadSecretsSync({ path: sh(), intoProcessEnv: true });
+        } catch (error) {
+          caught = error;
+        }
+        expect((caught as SecretsError).code).toBe("FAILED_PRECONDITION");
+        expect((caught as SecretsError).field).toBe(name);
+        expect(process.env[name]).toBeUndefined();
+        expect(process.env.AS_TEST_ONE).toBeUndefined();
+      });
+
+      it("refuses the json dialect the same way", async () => {
+        const path = writeSh(`${name}.json`, `{"${name}": "x"}`);
+        const error = await loadSecrets({ path, intoProcessEnv: true }).catch(
+          (caught: unknown) => caught,
+        );
+        expect((error as SecretsError).code).toBe("FAILED_PRECONDITION");
+        expect(process.env[name]).toBeUndefined();
+      });
+
+      it("still returns it in the record when process.env is left alone", () => {
+        expect(loadSecretsSync({ path: sh() })[name]).toBe("x");
+      });
+    },
+  );
 
   describe("when the file is missing", () => {
     it("fails with NOT_FOUND", async () => {

@@ -117,4 +117,35 @@ describe("watchSecrets", () => {
       expect((await nextError).code).toBe("NOT_FOUND");
     });
   });
+
+  describe("when a new content holds a reserved name", () => {
+    afterEach(() => {
+      delete process.env.AS_WATCH_A;
+      delete process.env.LD_AS_WATCH;
+    });
+
+    it("reports FAILED_PRECONDITION and keeps process.env as it was", async () => {
+      const path = join(tmpfsDir("as-reader-reserved-"), "secrets.env");
+      replaceAtomically(path, "export AS_WATCH_A='1'\n");
+      const errors = recorder<SecretsError>();
+      close = await watchSecrets({
+        path,
+        intoProcessEnv: true,
+        onChange: () => {},
+        onError: errors.push,
+      });
+      expect(process.env.AS_WATCH_A).toBe("1");
+
+      const nextError = errors.next();
+      replaceAtomically(
+        path,
+        "export AS_WATCH_A='2'\nexport LD_AS_WATCH='x'\n",
+      );
+      const error = await nextError;
+      expect(error.code).toBe("FAILED_PRECONDITION");
+      expect(error.field).toBe("LD_AS_WATCH");
+      expect(process.env.AS_WATCH_A).toBe("1");
+      expect(process.env.LD_AS_WATCH).toBeUndefined();
+    });
+  });
 });

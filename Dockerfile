@@ -48,5 +48,21 @@ RUN mkdir -p /var/lib/algorithm-secrets /run/algorithm-secrets \
 USER node
 VOLUME ["/var/lib/algorithm-secrets"]
 EXPOSE 7443 8099
-ENTRYPOINT []
+# Core dumps off, soft and hard limit, before any program starts: a crash
+# of the server would otherwise write its memory (the KEK, the token
+# signing key, decrypted values) to the host's disk, and one of the agent
+# or secretsctl the values they hold. The shell sets the limit and
+# `exec`s the program, which stays PID 1 and cannot raise the limit
+# again; it writes no file, so it works on a read-only root filesystem
+# and as the unprivileged user. `docker run IMAGE secrets-agent ...`
+# passes the program through it.
+#
+# Limitation: an orchestrator that replaces the entrypoint (Kubernetes
+# `command:`, `docker run --entrypoint`) skips this; such a deployment
+# must set the core limit to 0 itself (`ulimit -c 0` before the program,
+# or `docker run --ulimit core=0`). And when the host pipes core dumps to
+# a handler (`/proc/sys/kernel/core_pattern` starting with `|`), the
+# kernel hands the dump over whatever the limit; systemd-coredump and
+# apport honour a limit of 0, a custom handler may not.
+ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec \"$@\"", "--"]
 CMD ["secrets-server", "--state-dir", "/var/lib/algorithm-secrets", "--listen", "0.0.0.0:7443"]

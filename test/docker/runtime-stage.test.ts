@@ -5,7 +5,7 @@
  * production modules only, as the build stage's `npm prune` leaves them),
  * and starts the programs from there.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -71,6 +71,35 @@ function copyFromBuildStage(path: string, image: string): void {
   }
 }
 
+/** The runtime stage's ENTRYPOINT, in its JSON (exec) form. */
+function runtimeEntrypoint(dockerfile: string): string[] {
+  const runtime = dockerfile.slice(dockerfile.search(/ AS runtime\b/i));
+  const line = [...runtime.matchAll(/^ENTRYPOINT (.*)$/gm)].at(-1)?.[1];
+  if (!line) throw new Error("the runtime stage has no ENTRYPOINT");
+  return JSON.parse(line) as string[];
+}
+
+/**
+ * Lifts the soft core limit to the hard one first, so that the
+ * entrypoint, not a host default of 0, is what turns core dumps off.
+ */
+const LIFT_CORE_LIMIT = 'ulimit -S -c "$(ulimit -H -c)" && exec "$@"';
+
+/** The host's hard core limit, which no test can lift. */
+const hostHardCoreLimit = execFileSync("sh", ["-c", "ulimit -H -c"], {
+  encoding: "utf8",
+}).trim();
+
+/** Runs `argv` behind the entrypoint, as `docker run IMAGE argv` would. */
+function runBehindEntrypoint(
+  entrypoint: string[],
+  argv: string[],
+): { stdout: string; pid: number | undefined; status: number | null } {
+  const command = ["-c", LIFT_CORE_LIMIT, "--", ...entrypoint, ...argv];
+  const run = spawnSync("sh", command, { encoding: "utf8" });
+  return { stdout: run.stdout, pid: run.pid, status: run.status };
+}
+
 /** Runs `program --help` through /app/bin, as the image's PATH does. */
 function runHelp(image: string, program: string): string {
   for (const script of readdirSync(join(image, "dist/src/bin"))) {
@@ -114,6 +143,40 @@ describe("Dockerfile runtime stage", () => {
     expect(runHelp(image, "secrets-server")).toContain("--listen");
     expect(runHelp(image, "secrets-agent")).toContain("--file");
     expect(runHelp(image, "secretsctl")).toContain("create");
+  });
+
+  describe("the entrypoint", () => {
+    const entrypoint = runtimeEntrypoint(dockerfile);
+
+    // With a hard limit of 0 on the host, core dumps are off with or
+    // without the entrypoint, and this could not fail.
+    it.skipIf(hostHardCoreLimit === "0")(
+      "starts the program with core dumps off, soft and hard limit",
+      () => {
+        const run = runBehindEntrypoint(entrypoint, [
+          "sh",
+          "-c",
+          "ulimit -S -c; ulimit -H -c",
+        ]);
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("0\n0\n");
+      },
+    );
+
+    it("replaces itself with the program, which keeps its pid", () => {
+      const run = runBehindEntrypoint(entrypoint, ["sh", "-c", "echo $$"]);
+      expect(run.stdout.trim()).toBe(String(run.pid));
+    });
+
+    it("passes the program's arguments and exit code through", () => {
+      const help = runBehindEntrypoint(entrypoint, [
+        join(image, "bin", "secrets-agent"),
+        "--help",
+      ]);
+      expect(help.stdout).toContain("--file");
+      const failing = runBehindEntrypoint(entrypoint, ["sh", "-c", "exit 7"]);
+      expect(failing.status).toBe(7);
+    });
   });
 
   it("copies enough to start the server and serve", async () => {

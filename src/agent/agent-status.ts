@@ -1,6 +1,7 @@
 /**
  * What the agent knows about its own health, kept in one place and read by
- * `/readyz` and `/status`. It holds names only, never a value.
+ * `/readyz` and `/status`. It holds names only, never a value, and errors
+ * as codes with fixed words, never an error's own text.
  */
 import type { ErrorCode } from "../shared/errors.js";
 
@@ -13,10 +14,22 @@ export type StreamState =
   | "disabled"
   | "stopped";
 
-/** An error seen, scrubbed. */
+/** Where an error came from. */
+export type ErrorSource = "stream" | "refresh" | "file" | "token";
+
+/** Problems that the code and the source alone do not name. */
+export type KnownProblem = "revision-behind" | "token-for-another-algorithm";
+
+/**
+ * An error as the agent keeps it: a code, where it came from and fixed
+ * words, never text from the service, the transport or a file.
+ */
 export interface LastError {
   code: ErrorCode;
-  message: string;
+  source: ErrorSource;
+  /** The variable or setting at fault, for errors of the agent's own. */
+  field?: string;
+  problem?: KnownProblem;
   atMs: number;
 }
 
@@ -34,7 +47,11 @@ export interface StatusDocument {
   lastWriteAt: string | null;
   stalenessSeconds: number | null;
   streamState: StreamState;
-  /** The error since the last success; null once the agent recovers. */
+  /**
+   * The error since the last success, null once the agent recovers; or,
+   * when there is none, a standing problem no sync can clear (a refused
+   * token file) until it is fixed.
+   */
   lastError: ErrorDocument | null;
   /** The latest error ever seen, kept after recovery for operators. */
   lastFailure: ErrorDocument | null;
@@ -43,16 +60,53 @@ export interface StatusDocument {
 /** An error as `/status` shows it. */
 export interface ErrorDocument {
   code: ErrorCode;
+  source: ErrorSource;
+  field: string | null;
+  /** A fixed description of the code (or known problem). */
   message: string;
   at: string;
 }
 
-/** Longest error message kept, in characters. */
-const MAX_MESSAGE_CHARS = 300;
+/**
+ * What each code means to an operator. Fixed words: the service's or the
+ * transport's own text may quote anything, so it goes to the debug log.
+ */
+const CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
+  INVALID_ARGUMENT: "a request or a value was refused as malformed",
+  NOT_FOUND: "something the agent asked for was not found",
+  ALREADY_EXISTS: "something the agent tried to create already exists",
+  PERMISSION_DENIED: "the token does not give access to this algorithm",
+  UNAUTHENTICATED:
+    "the service did not accept the token (expired, badly signed or malformed)",
+  UNAVAILABLE: "the service could not be reached, or the connection was lost",
+  DEADLINE_EXCEEDED: "the service did not answer in time",
+  FAILED_PRECONDITION: "the agent cannot go on as things are (see field)",
+  RESOURCE_EXHAUSTED: "the service is overloaded or a limit was reached",
+  INTERNAL: "an unexpected error (detail in the agent's debug log)",
+};
 
-/** Anything shaped like a JWT or a bearer header, however it got there. */
-const TOKEN_LIKE =
-  /(Bearer\s+\S+)|([A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/g;
+/** Descriptions of the env file's errors, whose codes say less. */
+const FILE_DESCRIPTION =
+  "the env file was not written and the previous one is kept: a value the " +
+  "format cannot carry (field names it) or a file that cannot be written";
+
+const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
+  "revision-behind":
+    "the service's revision went backwards (its data reset?); the agent " +
+    "keeps its newer file",
+  "token-for-another-algorithm":
+    "the token file holds a token for another algorithm; the agent keeps " +
+    "its previous token",
+};
+
+/** The fixed words `/status` gives for `error`. */
+export function describeError(error: LastError): string {
+  if (error.problem) return PROBLEM_DESCRIPTIONS[error.problem];
+  if (error.source === "file" && error.code === "FAILED_PRECONDITION") {
+    return FILE_DESCRIPTION;
+  }
+  return CODE_DESCRIPTIONS[error.code];
+}
 
 export class AgentStatus {
   readonly file: string;
@@ -72,6 +126,8 @@ export class AgentStatus {
   lastError: LastError | undefined;
   /** The latest error, kept after a success. */
   lastFailure: LastError | undefined;
+  /** A problem no success clears, only its own source. */
+  #standingError: LastError | undefined;
   streamState: StreamState = "connecting";
 
   constructor(file: string) {
@@ -101,13 +157,19 @@ export class AgentStatus {
     this.lastError = undefined;
   }
 
-  /** Records a failure; `secretsToMask` are values to cut out, if quoted. */
-  noteError(error: LastError, secretsToMask: readonly string[] = []): void {
-    this.lastError = {
-      ...error,
-      message: scrubMessage(error.message, secretsToMask),
-    };
-    this.lastFailure = this.lastError;
+  noteError(error: LastError): void {
+    this.lastError = error;
+    this.lastFailure = error;
+  }
+
+  /**
+   * Sets (or, with undefined, clears) a problem that successes do not
+   * clear. It shows as `lastError` while no sync error does, and does not
+   * make the file stale.
+   */
+  noteStandingError(error: LastError | undefined): void {
+    this.#standingError = error;
+    if (error) this.lastFailure = error;
   }
 
   toDocument(nowMs: number): StatusDocument {
@@ -129,7 +191,7 @@ export class AgentStatus {
           ? null
           : Math.max(0, Math.round((nowMs - this.lastSuccessAtMs) / 1000)),
       streamState: this.streamState,
-      lastError: errorDocument(this.lastError),
+      lastError: errorDocument(this.lastError ?? this.#standingError),
       lastFailure: errorDocument(this.lastFailure),
     };
   }
@@ -137,23 +199,11 @@ export class AgentStatus {
 
 function errorDocument(error: LastError | undefined): ErrorDocument | null {
   if (!error) return null;
-  const at = new Date(error.atMs).toISOString();
-  return { code: error.code, message: error.message, at };
-}
-
-/**
- * An error message fit for `/status`: token-like text and any of the
- * given secret values cut out, and the length bounded. Messages are
- * written not to carry either; this is the second layer.
- */
-export function scrubMessage(
-  message: string,
-  secretsToMask: readonly string[],
-): string {
-  let scrubbed = message.replace(TOKEN_LIKE, "[redacted]");
-  for (const secret of secretsToMask) {
-    if (secret.length >= 4)
-      scrubbed = scrubbed.replaceAll(secret, "[redacted]");
-  }
-  return scrubbed.slice(0, MAX_MESSAGE_CHARS);
+  return {
+    code: error.code,
+    source: error.source,
+    field: error.field ?? null,
+    message: describeError(error),
+    at: new Date(error.atMs).toISOString(),
+  };
 }

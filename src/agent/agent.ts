@@ -9,7 +9,7 @@ import { SecretsError } from "../shared/errors.js";
 import { readSettingFile } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { createAgentMetrics } from "./agent-metrics.js";
-import { AgentStatus } from "./agent-status.js";
+import { AgentStatus, describeError } from "./agent-status.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { AgentConfig } from "./config.js";
 import { DeliveryClient } from "./delivery-client.js";
@@ -222,7 +222,7 @@ function watchOnce(
       process.stderr.write(
         `secrets-agent: --once: no snapshot within ${config.onceTimeoutMs} ms` +
           (lastError
-            ? ` (last error ${lastError.code}: ${lastError.message})\n`
+            ? ` (last error ${lastError.code}: ${describeError(lastError)})\n`
             : "\n"),
       );
       loopStop.abort();

@@ -109,16 +109,15 @@ export class FilePublisher {
       if (!isFirst) void this.#options.notifier.notify(snapshot.revision);
     } catch (thrown) {
       const error = SecretsError.from(thrown);
-      status.noteError({
-        code: error.code,
-        message: error.message,
-        atMs: clock.now(),
-      });
-      metrics.failures.inc({ code: error.code });
+      const { code, field } = error;
+      status.noteError({ code, source: "file", field, atMs: clock.now() });
+      metrics.failures.inc({ code });
       logger.error(
-        { code: error.code, field: error.field, revision: snapshot.revision },
+        { code, field, revision: snapshot.revision },
         "file not written",
       );
+      // Our own messages name a variable or a path, never a value.
+      logger.debug({ code, field, detail: error.message }, "file error detail");
     }
   }
 }

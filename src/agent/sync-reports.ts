@@ -1,7 +1,20 @@
 /**
  * What the agent does with the sync loop's reports: successes and
- * failures go to status and metrics (failures with their message
- * scrubbed), and a newer snapshot goes to the cache and on to the file.
+ * failures go to status and metrics, and a newer snapshot goes to the
+ * cache and on to the file. A failure reaches `/status` as its code and
+ * source only; the service's or the transport's own words go to the
+ * debug log.
+ *
+ * A report whose revision is lower than the one held means the service
+ * went backwards (its data was reset, say): that is no success. The
+ * status goes stale, a warning naming both revisions is logged once, and
+ * the file is kept; lower snapshots are not applied. A lower revision
+ * that arrives soon after the held snapshot may instead be a slow answer
+ * overtaken by a newer one, and is ignored.
+ *
+ * Limitation: a reset is therefore noticed only once the held snapshot
+ * is older than {@link RACE_WINDOW_MS}, and the agent keeps its newer
+ * file until it is restarted or the service's revision passes it.
  */
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
@@ -9,9 +22,17 @@ import type { Snapshot } from "../shared/messages.js";
 import type { AgentMetrics } from "./agent-metrics.js";
 import type { AgentStatus } from "./agent-status.js";
 import type { Clock } from "./clock.js";
+import { UNARY_DEADLINE_MS } from "./delivery-client.js";
 import type { FilePublisher } from "./file-publisher.js";
 import { decodeSnapshot, type SnapshotCache } from "./snapshot-cache.js";
 import type { SyncReports, SyncSource } from "./sync-loop.js";
+
+/**
+ * How long after the held snapshot arrived a lower revision may still be
+ * an honest race, in milliseconds: a call made before it arrived answers
+ * within its deadline.
+ */
+export const RACE_WINDOW_MS = UNARY_DEADLINE_MS;
 
 export interface ReportTargets {
   status: AgentStatus;
@@ -27,95 +48,138 @@ export interface ReportTargets {
   onRefused?: () => void;
 }
 
-export function makeSyncReports(parts: ReportTargets): SyncReports {
-  const { logger, clock } = parts;
-  const log = logger.child({ component: "sync-loop" });
-  const { status, metrics } = parts;
-  const noteSuccess = (source: SyncSource) => {
+/** How a reported revision stands against the one held. */
+type Standing = "current" | "late" | "behind";
+
+export function makeSyncReports(targets: ReportTargets): SyncReports {
+  return new SyncReporter(targets);
+}
+
+class SyncReporter implements SyncReports {
+  readonly #targets: ReportTargets;
+  readonly #log: Logger;
+  /** The warning for a service gone backwards was logged. */
+  #isBehindWarned = false;
+
+  constructor(targets: ReportTargets) {
+    this.#targets = targets;
+    this.#log = targets.logger.child({ component: "sync-loop" });
+  }
+
+  onSnapshot(snapshot: Snapshot, source: SyncSource): void {
+    if (!this.#isCurrent(source, snapshot.revision)) return;
+    this.#noteSuccess(source);
+    this.#log.trace(
+      {
+        source,
+        revision: snapshot.revision,
+        envNames: snapshot.secrets.map((secret) => secret.envName),
+      },
+      "snapshot received",
+    );
+    this.#apply(snapshot, source);
+  }
+
+  onContact(source: SyncSource, revision: number): void {
+    if (!this.#isCurrent(source, revision)) return;
+    this.#noteSuccess(source);
+    this.#log.debug({ source, revision }, "service contacted");
+    // A file behind the cache means its last write failed: try again.
+    const held = this.#targets.cache.current();
+    if (held && held.revision !== this.#targets.status.revision) {
+      this.#targets.publisher.changed();
+    }
+  }
+
+  onFailure(error: SecretsError, source: SyncSource): void {
+    const { status, metrics, clock } = this.#targets;
+    const { code } = error;
+    status.noteError({ code, source, atMs: clock.now() });
+    status.noteAttempt(clock.now());
+    metrics.failures.inc({ code });
+    // The service's or the transport's words: never in /status.
+    this.#log.debug(
+      { source, code, detail: error.message },
+      "sync error detail",
+    );
+    const fields = { source, code };
+    if (code === "PERMISSION_DENIED" || code === "UNAUTHENTICATED") {
+      this.#log.error(fields, "service refused the agent; keeping the file");
+      this.#targets.onRefused?.();
+    } else if (status.isReady) {
+      this.#log.warn(fields, "sync failed; serving the last good file");
+    } else this.#log.warn(fields, "sync failed; no file yet");
+  }
+
+  onStreamState(state: AgentStatus["streamState"]): void {
+    this.#targets.status.streamState = state;
+    this.#log.debug({ streamState: state }, "stream state");
+  }
+
+  onReconnect(): void {
+    this.#targets.metrics.reconnects.inc();
+  }
+
+  /**
+   * False for a revision below the one held: noted as the service gone
+   * backwards, or dropped as a late answer (see the module comment).
+   */
+  #isCurrent(source: SyncSource, revision: number): boolean {
+    const standing = this.#standing(revision);
+    if (standing === "behind") this.#noteBehind(source, revision);
+    return standing === "current";
+  }
+
+  #standing(revision: number): Standing {
+    const held = this.#targets.cache.current();
+    if (!held || revision >= held.revision) return "current";
+    const heldForMs = this.#targets.clock.now() - held.receivedAtMs;
+    return heldForMs < RACE_WINDOW_MS ? "late" : "behind";
+  }
+
+  #noteSuccess(source: SyncSource): void {
+    const { status, metrics, clock } = this.#targets;
     const nowMs = clock.now();
     status.noteSuccess(nowMs);
     metrics.syncs.inc({ source });
     metrics.lastSuccessSeconds.set(nowMs / 1000);
-  };
-  return {
-    onSnapshot(snapshot: Snapshot, source) {
-      noteSuccess(source);
-      log.trace(
-        {
-          source,
-          revision: snapshot.revision,
-          envNames: snapshot.secrets.map((secret) => secret.envName),
-        },
-        "snapshot received",
-      );
-      applySnapshot(parts, snapshot, source, log, clock);
-    },
-    onContact(source, revision) {
-      noteSuccess(source);
-      log.debug({ source, revision }, "service contacted");
-      // A file behind the cache means its last write failed: try again.
-      const held = parts.cache.current();
-      if (held && held.revision !== parts.status.revision) {
-        parts.publisher.changed();
-      }
-    },
-    onFailure(error, source) {
-      status.noteError(
-        { code: error.code, message: error.message, atMs: clock.now() },
-        (parts.cache.current()?.secrets ?? []).map((secret) =>
-          secret.value.reveal(),
-        ),
-      );
-      status.noteAttempt(clock.now());
-      metrics.failures.inc({ code: error.code });
-      const isDecision =
-        error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
-      const fields = {
-        source,
-        code: error.code,
-        message: status.lastError?.message,
-      };
-      if (isDecision) {
-        log.error(fields, "service refused the agent; keeping the file");
-        parts.onRefused?.();
-      } else if (status.isReady)
-        log.warn(fields, "sync failed; serving the last good file");
-      else log.warn(fields, "sync failed; no file yet");
-    },
-    onStreamState(state) {
-      status.streamState = state;
-      log.debug({ streamState: state }, "stream state");
-    },
-    onReconnect() {
-      metrics.reconnects.inc();
-    },
-  };
-}
-
-function applySnapshot(
-  parts: ReportTargets,
-  snapshot: Snapshot,
-  source: SyncSource,
-  log: Logger,
-  clock: Clock,
-): void {
-  let isNewer = false;
-  try {
-    isNewer = parts.cache.offer(decodeSnapshot(snapshot, clock.now()));
-  } catch (thrown) {
-    const error = SecretsError.from(thrown);
-    parts.status.noteError({
-      code: error.code,
-      message: error.message,
-      atMs: clock.now(),
-    });
-    log.error({ code: error.code, field: error.field }, "snapshot refused");
-    return;
+    this.#isBehindWarned = false;
   }
-  if (!isNewer) return;
-  log.info(
-    { source, revision: snapshot.revision, algorithm: snapshot.algorithm },
-    "snapshot applied",
-  );
-  parts.publisher.changed();
+
+  #noteBehind(source: SyncSource, revision: number): void {
+    const { status, cache, clock } = this.#targets;
+    const nowMs = clock.now();
+    status.noteError({
+      code: "FAILED_PRECONDITION",
+      source,
+      problem: "revision-behind",
+      atMs: nowMs,
+    });
+    status.noteAttempt(nowMs);
+    if (this.#isBehindWarned) return;
+    this.#isBehindWarned = true;
+    this.#log.warn(
+      { source, revision, heldRevision: cache.knownRevision() },
+      "the service's revision went backwards; keeping the newer file",
+    );
+  }
+
+  #apply(snapshot: Snapshot, source: SyncSource): void {
+    const { cache, status, publisher, clock } = this.#targets;
+    let isNewer = false;
+    try {
+      isNewer = cache.offer(decodeSnapshot(snapshot, clock.now()));
+    } catch (thrown) {
+      const { code, field } = SecretsError.from(thrown);
+      status.noteError({ code, source, field, atMs: clock.now() });
+      this.#log.error({ code, field }, "snapshot refused");
+      return;
+    }
+    if (!isNewer) return;
+    this.#log.info(
+      { source, revision: snapshot.revision, algorithm: snapshot.algorithm },
+      "snapshot applied",
+    );
+    publisher.changed();
+  }
 }

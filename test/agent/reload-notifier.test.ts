@@ -10,23 +10,14 @@ import {
   ReloadNotifier,
   type ReloadNotifierOptions,
 } from "../../src/agent/reload-notifier.js";
-import { createLogger } from "../../src/shared/logger.js";
 import { tmpfsDir } from "../helpers/tmpfs.js";
+import { memoryLogger } from "./memory-logger.js";
 
 const root = tmpfsDir("as-reload-");
 
 /** A notifier logging into memory, with what it reported. */
 function newNotifier(options: Partial<ReloadNotifierOptions>) {
-  let output = "";
-  const logger = createLogger({
-    name: "test",
-    level: "trace",
-    destination: {
-      write: (line: string) => {
-        output += line;
-      },
-    },
-  });
+  const { logger, lines } = memoryLogger();
   const results: boolean[] = [];
   const notifier = new ReloadNotifier({
     commandTimeoutMs: 10_000,
@@ -34,11 +25,6 @@ function newNotifier(options: Partial<ReloadNotifierOptions>) {
     onResult: (isOk) => results.push(isOk),
     ...options,
   });
-  const lines = () =>
-    output
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { notifier, results, lines };
 }
 

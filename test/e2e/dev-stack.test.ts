@@ -3,6 +3,7 @@
  * agent, prints two lines to try, and both lines work as printed.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,6 +24,10 @@ afterAll(() => {
 describe("dev-stack (npm start)", () => {
   it("runs server and agent; the printed lines create and read a secret; SIGINT stops both", async () => {
     const file = join(dir, "run", "secrets.env");
+    // A token file left by an older run, with a looser mode.
+    const tokenFile = join(dir, "state", "agent-demo-hello.token");
+    mkdirSync(join(dir, "state"), { mode: 0o700 });
+    writeFileSync(tokenFile, "stale\n", { mode: 0o644 });
     stack = spawn(
       process.execPath,
       [
@@ -44,6 +49,7 @@ describe("dev-stack (npm start)", () => {
     });
     stack.stderr?.resume();
     expect(await waitUntil(() => stdout.includes("Ctrl-C"), 20_000)).toBe(true);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
 
     const lines = stdout.split("\n").map((line) => line.trim());
     const create = lines.find((line) => line.includes(" create demo/hello "));

@@ -9,7 +9,7 @@ import { SecretsError } from "../shared/errors.js";
 import { readSettingFile } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { createAgentMetrics } from "./agent-metrics.js";
-import { AgentStatus, describeError } from "./agent-status.js";
+import { AgentStatus, describeError, type LastError } from "./agent-status.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { AgentConfig } from "./config.js";
 import { DeliveryClient } from "./delivery-client.js";
@@ -38,10 +38,16 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   await checkFolder(config, logger);
+  warnIfPlaintext(config, logger);
 
+  const parts = assemble(config, logger, clock);
   const tokens = await TokenSource.open({
     path: config.tokenFile,
     logger: logger.child({ component: "token-source" }),
+    onAlgorithmRefused: (isRefused) =>
+      parts.status.noteStandingError(
+        isRefused ? tokenRefusal(clock.now()) : undefined,
+      ),
   });
   const caPem = config.caFile
     ? readSettingFile(config.caFile, "ca-file")
@@ -53,7 +59,6 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
     tokenSource: () => tokens.token(),
   });
 
-  const parts = assemble(config, logger, clock);
   parts.status.algorithm = tokens.algorithm();
   await startWriter(parts.writer, logger);
   const loopStop = new AbortController();
@@ -68,6 +73,7 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
       addr: config.addr,
       file: config.file,
       isWatchEnabled: config.isWatchEnabled,
+      isPlaintext: config.isPlaintext,
     },
     "agent started",
   );
@@ -114,6 +120,26 @@ async function checkFolder(config: AgentConfig, logger: Logger): Promise<void> {
       "file folder is not tmpfs or ramfs; secrets may reach disk (--allow-non-tmpfs)",
     );
   }
+}
+
+/** At every start, as the server does: the setting must not go unnoticed. */
+function warnIfPlaintext(config: AgentConfig, logger: Logger): void {
+  if (!config.isPlaintext) return;
+  logger.warn(
+    { addr: config.addr },
+    "insecure plaintext: TLS is off, the token and values travel in clear",
+  );
+}
+
+/** The `/status` entry while the token file names another algorithm. */
+function tokenRefusal(atMs: number): LastError {
+  return {
+    code: "FAILED_PRECONDITION",
+    source: "token",
+    field: "token-file",
+    problem: "token-for-another-algorithm",
+    atMs,
+  };
 }
 
 type Parts = ReturnType<typeof assemble>;

@@ -8,6 +8,13 @@
  * expired at start is used anyway, with an error in the log, so the agent
  * runs and picks up the replacement as soon as it lands.
  *
+ * An agent serves one algorithm for its whole life: the one its first
+ * token names. A replacement naming another algorithm is refused with an
+ * error (naming both algorithms, never the token) and the last good token
+ * kept, so the agent never mixes two algorithms' secrets; the refusal is
+ * reported through `onAlgorithmRefused` until the file holds a token for
+ * the agent's algorithm again.
+ *
  * Limitation: "expired" is judged by this machine's clock. With a clock
  * running ahead of the service's, a replacement token in its last moments
  * is refused here although the service would still take it; the previous
@@ -26,6 +33,11 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export interface TokenSourceOptions {
   path: string;
   logger: Logger;
+  /**
+   * Called after each read of the file: with true while it holds a token
+   * for another algorithm (refused), with false once it no longer does.
+   */
+  onAlgorithmRefused?: (isRefused: boolean) => void;
 }
 
 /** A token as read from the file, with the algorithm it claims. */
@@ -40,6 +52,10 @@ interface LoadedToken {
 export class TokenSource {
   readonly #options: TokenSourceOptions;
   #current: LoadedToken;
+  /** The algorithm this agent serves: the first one a token named. */
+  #algorithm: string | undefined;
+  /** The last token refused for its algorithm, so it is logged once. */
+  #refusedToken: Redacted<string> | undefined;
   #watch: FolderWatch | undefined;
   #reading: Promise<void> | undefined;
   #isRereadPending = false;
@@ -48,6 +64,7 @@ export class TokenSource {
   private constructor(options: TokenSourceOptions, first: LoadedToken) {
     this.#options = options;
     this.#current = first;
+    this.#algorithm = first.algorithm;
   }
 
   /** Reads the file once; FAILED_PRECONDITION naming token-file if bad. */
@@ -72,9 +89,9 @@ export class TokenSource {
     return this.#current.token;
   }
 
-  /** The algorithm the current token claims (unverified), if any. */
+  /** The algorithm this agent serves (unverified claim), if known. */
   algorithm(): string | undefined {
-    return this.#current.algorithm;
+    return this.#algorithm;
   }
 
   /** Starts following the file. */
@@ -106,22 +123,61 @@ export class TokenSource {
   }
 
   async #readOnce(): Promise<void> {
-    const log = this.#options.logger;
+    let next: LoadedToken;
     try {
-      const next = await loadToken(this.#options.path);
-      if (next.token.reveal() === this.#current.token.reveal()) return;
-      if (isExpired(next)) {
-        const fields = { path: this.#options.path, ...expiryFields(next) };
-        log.warn(fields, "token file rejected: token expired");
-        return;
-      }
-      this.#current = next;
-      log.info({ algorithm: next.algorithm }, "token reloaded");
-      for (const listener of this.#listeners) listener();
+      next = await loadToken(this.#options.path);
     } catch (error) {
       const code = (error as SecretsError).code;
-      log.warn({ code, path: this.#options.path }, "token file rejected");
+      this.#noteRefusal(undefined);
+      this.#options.logger.warn(
+        { code, path: this.#options.path },
+        "token file rejected",
+      );
+      return;
     }
+    const isOtherAlgorithm = this.#isOtherAlgorithm(next);
+    this.#noteRefusal(isOtherAlgorithm ? next : undefined);
+    if (!isOtherAlgorithm) this.#take(next);
+  }
+
+  /** Takes `next` unless it is the current token or expired. */
+  #take(next: LoadedToken): void {
+    const log = this.#options.logger;
+    if (next.token.reveal() === this.#current.token.reveal()) return;
+    if (isExpired(next)) {
+      const fields = { path: this.#options.path, ...expiryFields(next) };
+      log.warn(fields, "token file rejected: token expired");
+      return;
+    }
+    this.#current = next;
+    this.#algorithm ??= next.algorithm;
+    log.info({ algorithm: next.algorithm }, "token reloaded");
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** True when `next` names an algorithm other than the agent's. */
+  #isOtherAlgorithm(next: LoadedToken): boolean {
+    return this.#algorithm !== undefined && next.algorithm !== this.#algorithm;
+  }
+
+  /**
+   * Records what the last read found: a token refused for its algorithm
+   * (logged once per such token), or none.
+   */
+  #noteRefusal(refused: LoadedToken | undefined): void {
+    const isNew = refused?.token.reveal() !== this.#refusedToken?.reveal();
+    if (refused && isNew) {
+      this.#options.logger.error(
+        {
+          path: this.#options.path,
+          algorithm: this.#algorithm,
+          tokenAlgorithm: refused.algorithm ?? null,
+        },
+        "token file rejected: the token names another algorithm; keeping the previous token",
+      );
+    }
+    this.#refusedToken = refused?.token;
+    this.#options.onAlgorithmRefused?.(refused !== undefined);
   }
 
   async close(): Promise<void> {

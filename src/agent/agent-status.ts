@@ -85,7 +85,7 @@ const CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   INTERNAL: "an unexpected error (detail in the agent's debug log)",
 };
 
-/** Descriptions of the env file's errors, whose codes say less. */
+/** What the env file's FAILED_PRECONDITION means; the code says less. */
 const FILE_DESCRIPTION =
   "the env file was not written and the previous one is kept: a value the " +
   "format cannot carry (field names it) or a file that cannot be written";

@@ -41,14 +41,7 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   warnIfPlaintext(config, logger);
 
   const parts = assemble(config, logger, clock);
-  const tokens = await TokenSource.open({
-    path: config.tokenFile,
-    logger: logger.child({ component: "token-source" }),
-    onAlgorithmRefused: (isRefused) =>
-      parts.status.noteStandingError(
-        isRefused ? tokenRefusal(clock.now()) : undefined,
-      ),
-  });
+  const tokens = await openTokens(config, logger, parts);
   const caPem = config.caFile
     ? readSettingFile(config.caFile, "ca-file")
     : undefined;
@@ -131,6 +124,22 @@ function warnIfPlaintext(config: AgentConfig, logger: Logger): void {
   );
 }
 
+/** The token file, its refusals of another algorithm shown in status. */
+function openTokens(
+  config: AgentConfig,
+  logger: Logger,
+  parts: Parts,
+): Promise<TokenSource> {
+  return TokenSource.open({
+    path: config.tokenFile,
+    logger: logger.child({ component: "token-source" }),
+    onAlgorithmRefused: (isRefused) =>
+      parts.status.noteStandingError(
+        isRefused ? tokenRefusal(parts.clock.now()) : undefined,
+      ),
+  });
+}
+
 /** The `/status` entry while the token file names another algorithm. */
 function tokenRefusal(atMs: number): LastError {
   return {
@@ -175,7 +184,15 @@ function assemble(config: AgentConfig, logger: Logger, clock: Clock) {
     logger: logger.child({ component: "file-publisher" }),
     clock,
   });
-  return { status, metrics, cache, writer, publisher, isLoopAlive: true };
+  return {
+    status,
+    metrics,
+    cache,
+    writer,
+    publisher,
+    clock,
+    isLoopAlive: true,
+  };
 }
 
 /**
@@ -214,6 +231,7 @@ async function startServing(config: AgentConfig, logger: Logger, parts: Parts) {
     status: parts.status,
     metrics: parts.metrics,
     isAlive: () => parts.isLoopAlive,
+    now: () => parts.clock.now(),
   });
   logger
     .child({ component: "health-server" })

@@ -55,7 +55,8 @@ export const SETTINGS: readonly Setting[] = [
     name: "insecure-plaintext",
     env: "SECRETS_INSECURE_PLAINTEXT",
     kind: "flag",
-    description: "talk plaintext gRPC (local testing only)",
+    description:
+      "talk plaintext gRPC (local testing only; warns at every start)",
   },
   {
     name: "file",
@@ -128,14 +129,16 @@ export const SETTINGS: readonly Setting[] = [
     name: "reload-command",
     env: "SECRETS_AGENT_RELOAD_COMMAND",
     kind: "text",
-    description: "shell command to run on change",
+    description:
+      "shell command to run on change (one at a time; gets only PATH and HOME)",
   },
   {
     name: "reload-timeout",
     env: "SECRETS_AGENT_RELOAD_TIMEOUT",
     kind: "duration",
     default: "10s",
-    description: "how long the reload command may run",
+    description:
+      "how long the reload command may run before its process group is killed",
   },
   {
     name: "allow-non-tmpfs",

@@ -9,7 +9,8 @@
  * runs and picks up the replacement as soon as it lands.
  *
  * An agent serves one algorithm for its whole life: the one its first
- * token names. A replacement naming another algorithm is refused with an
+ * token names (or, if that one names none, the first replacement that
+ * does). A replacement naming another algorithm is refused with an
  * error (naming both algorithms, never the token) and the last good token
  * kept, so the agent never mixes two algorithms' secrets; the refusal is
  * reported through `onAlgorithmRefused` until the file holds a token for

@@ -95,6 +95,11 @@ export class EnvFileWriter {
     return this.#lastContent !== undefined;
   }
 
+  /** The content last written or found at start, if any. */
+  get lastContent(): Redacted<string> | undefined {
+    return this.#lastContent;
+  }
+
   /**
    * Removes our leftover temporary files, then takes the file at the
    * path, if it is a regular file of this user, as last written. Its mode

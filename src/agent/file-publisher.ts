@@ -5,7 +5,16 @@
  * except the very first file, which nothing has read yet. A file left by
  * a previous run of the agent counts as read: replacing it with other
  * content sends a reload, and identical content is not written at all.
- * Changes are debounced so a burst gives one write.
+ *
+ * The file changes only when its names or values do: a new revision
+ * that changed a display name, or set a value to what it already was,
+ * leaves the file (and the revision in its header) as it is.
+ *
+ * Writes and reloads are gathered separately. A lone change is written
+ * at once, since that is what propagation time is; a burst of changes is
+ * gathered into few writes. The algorithm is notified once per burst,
+ * after the burst settles, because a reload (often a restart) is what
+ * costs it.
  */
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
@@ -13,18 +22,23 @@ import { Redacted } from "../shared/redacted.js";
 import type { AgentMetrics } from "./agent-metrics.js";
 import type { AgentStatus } from "./agent-status.js";
 import type { Clock } from "./clock.js";
-import { Coalescer } from "./coalescer.js";
+import { Coalescer, LEADING_DELAY_MS } from "./coalescer.js";
 import type { Dialect } from "./dialects/dialect.js";
-import { renderEnvFile } from "./dialects/render-env-file.js";
+import { revisionInHeader } from "./dialects/header-lines.js";
+import {
+  type RenderedEnvFile,
+  renderEnvFile,
+} from "./dialects/render-env-file.js";
 import type { EnvFileWriter } from "./env-file-writer.js";
 import type { ReloadNotifier } from "./reload-notifier.js";
-import type { SnapshotCache } from "./snapshot-cache.js";
+import type { CachedSnapshot, SnapshotCache } from "./snapshot-cache.js";
 
 export interface FilePublisherOptions {
   cache: SnapshotCache;
   writer: EnvFileWriter;
   dialect: Dialect;
   isSkippingUnrepresentable: boolean;
+  /** Longest a burst's write and reload wait, in milliseconds (`--debounce`). */
   debounceMs: number;
   status: AgentStatus;
   metrics: AgentMetrics;
@@ -38,27 +52,36 @@ export interface FilePublisherOptions {
 
 export class FilePublisher {
   readonly #options: FilePublisherOptions;
-  readonly #coalescer: Coalescer;
+  readonly #writes: Coalescer;
+  readonly #reloads: Coalescer;
+  /** The revision named in the file's header, once known. */
+  #fileRevision: number | undefined;
 
   constructor(options: FilePublisherOptions) {
     this.#options = options;
-    this.#coalescer = new Coalescer({
+    this.#writes = new Coalescer({
       maxWaitMs: options.debounceMs,
+      leadingDelayMs: LEADING_DELAY_MS,
       run: () => this.#publish(),
+    });
+    this.#reloads = new Coalescer({
+      maxWaitMs: options.debounceMs,
+      run: () => options.notifier.notify(this.#fileRevision ?? 0),
     });
   }
 
   /**
    * Notes that the cache changed. The first file is written at once,
-   * since nothing is served before it; later changes are debounced.
+   * since nothing is served before it; later changes are gathered.
    */
   changed(): void {
-    if (this.#options.writer.hasContent) this.#coalescer.schedule();
-    else void this.#coalescer.flush();
+    if (this.#options.writer.hasContent) this.#writes.schedule();
+    else void this.#writes.flush();
   }
 
   stop(): void {
-    this.#coalescer.cancel();
+    this.#writes.cancel();
+    this.#reloads.cancel();
   }
 
   async #publish(): Promise<void> {
@@ -68,16 +91,7 @@ export class FilePublisher {
     // Checked before the write: a file nobody has read needs no reload.
     const isFirst = !writer.hasContent;
     try {
-      const rendered = renderEnvFile({
-        dialect: this.#options.dialect,
-        algorithm: snapshot.algorithm,
-        revision: snapshot.revision,
-        secrets: snapshot.secrets.map((secret) => ({
-          envName: secret.envName,
-          value: secret.value.reveal(),
-        })),
-        isSkippingUnrepresentable: this.#options.isSkippingUnrepresentable,
-      });
+      const rendered = this.#renderKeepingFile(snapshot);
       const outcome = await writer.write(new Redacted(rendered.content));
       status.algorithm = snapshot.algorithm;
       status.revision = snapshot.revision;
@@ -87,6 +101,7 @@ export class FilePublisher {
       status.hasFile = true;
       if (outcome === "unchanged") return;
 
+      this.#fileRevision = rendered.revision;
       status.lastWriteAtMs = clock.now();
       metrics.writes.inc();
       const skippedCount = rendered.skippedNames.length;
@@ -106,7 +121,7 @@ export class FilePublisher {
         );
       }
       this.#options.onWritten?.(snapshot.revision);
-      if (!isFirst) void this.#options.notifier.notify(snapshot.revision);
+      if (!isFirst) this.#reloads.schedule();
     } catch (thrown) {
       const error = SecretsError.from(thrown);
       const { code, field } = error;
@@ -119,5 +134,39 @@ export class FilePublisher {
       // Our own messages name a variable or a path, never a value.
       logger.debug({ code, field, detail: error.message }, "file error detail");
     }
+  }
+
+  /**
+   * The snapshot rendered with the file's own header revision when it
+   * has the same names and values as the file, so that nothing is
+   * written; else rendered with its own revision.
+   */
+  #renderKeepingFile(snapshot: CachedSnapshot): RenderedEnvFile & {
+    revision: number;
+  } {
+    const { writer } = this.#options;
+    const current = this.#render(snapshot, snapshot.revision);
+    const last = writer.lastContent?.reveal();
+    this.#fileRevision ??=
+      last === undefined ? undefined : revisionInHeader(last);
+    const fileRevision = this.#fileRevision;
+    if (fileRevision !== undefined && fileRevision !== snapshot.revision) {
+      const kept = this.#render(snapshot, fileRevision);
+      if (kept.content === last) return { ...kept, revision: fileRevision };
+    }
+    return { ...current, revision: snapshot.revision };
+  }
+
+  #render(snapshot: CachedSnapshot, revision: number): RenderedEnvFile {
+    return renderEnvFile({
+      dialect: this.#options.dialect,
+      algorithm: snapshot.algorithm,
+      revision,
+      secrets: snapshot.secrets.map((secret) => ({
+        envName: secret.envName,
+        value: secret.value.reveal(),
+      })),
+      isSkippingUnrepresentable: this.#options.isSkippingUnrepresentable,
+    });
   }
 }

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Coalescer, SETTLE_MS } from "../../src/agent/coalescer.js";
+import {
+  Coalescer,
+  LEADING_DELAY_MS,
+  SETTLE_MS,
+} from "../../src/agent/coalescer.js";
 
 describe("Coalescer", () => {
   beforeEach(() => {
@@ -9,11 +13,16 @@ describe("Coalescer", () => {
     vi.useRealTimers();
   });
 
-  function counting(maxWaitMs: number, quietGapMs?: number) {
+  function counting(
+    maxWaitMs: number,
+    quietGapMs?: number,
+    leadingDelayMs?: number,
+  ) {
     const runs: number[] = [];
     const coalescer = new Coalescer({
       maxWaitMs,
       quietGapMs,
+      leadingDelayMs,
       run: async () => {
         runs.push(Date.now());
       },
@@ -102,6 +111,48 @@ describe("Coalescer", () => {
       await vi.advanceTimersByTimeAsync(500);
       expect(count).toBe(2);
       expect(maxActive).toBe(1);
+    });
+  });
+
+  describe("with a leading edge", () => {
+    const withLeadingEdge = () => counting(1000, SETTLE_MS, LEADING_DELAY_MS);
+
+    it("runs a lone change after the leading delay only", async () => {
+      const { coalescer, runs } = withLeadingEdge();
+      const start = Date.now();
+      coalescer.schedule();
+      await vi.advanceTimersByTimeAsync(LEADING_DELAY_MS);
+      expect(runs).toEqual([start + LEADING_DELAY_MS]);
+    });
+
+    it("gathers changes that come together into that one run", async () => {
+      const { coalescer, runs } = withLeadingEdge();
+      coalescer.schedule();
+      coalescer.schedule();
+      coalescer.schedule();
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(runs).toHaveLength(1);
+    });
+
+    it("runs a burst a few milliseconds apart twice: at once, then after the settle", async () => {
+      const { coalescer, runs } = withLeadingEdge();
+      const start = Date.now();
+      for (let i = 0; i < 4; i += 1) {
+        coalescer.schedule();
+        await vi.advanceTimersByTimeAsync(5);
+      }
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(runs).toEqual([start + LEADING_DELAY_MS, start + 15 + SETTLE_MS]);
+    });
+
+    it("treats a change long after the last one as lone again", async () => {
+      const { coalescer, runs } = withLeadingEdge();
+      coalescer.schedule();
+      await vi.advanceTimersByTimeAsync(SETTLE_MS * 4);
+      const later = Date.now();
+      coalescer.schedule();
+      await vi.advanceTimersByTimeAsync(LEADING_DELAY_MS);
+      expect(runs.at(-1)).toBe(later + LEADING_DELAY_MS);
     });
   });
 

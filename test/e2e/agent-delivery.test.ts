@@ -193,6 +193,40 @@ describe("secrets-agent with the watch stream up", () => {
     expect(reloads()).toBe(reloadsBefore + 1);
   });
 
+  it("keeps the file as it is when a new revision leaves names and values alone", async () => {
+    await createSecret(server, ALGORITHM, "STEADY", "same");
+    expect(await waitUntil(() => fileText().includes("STEADY"), 2000)).toBe(
+      true,
+    );
+    // Let the create's own reload go out first.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = statSync(agent.file, { bigint: true });
+    const writesBefore = await metric("secrets_agent_writes_total");
+    const revisionBefore = await metric("secrets_agent_revision");
+    const reloadsBefore = reloads();
+
+    await callUnary(admin, "updateSecret", {
+      algorithm: ALGORITHM,
+      envName: "STEADY",
+      displayName: "Renamed only",
+    });
+    await updateSecret(server, ALGORITHM, "STEADY", "same");
+    expect(
+      await waitUntil(
+        async () =>
+          (await metric("secrets_agent_revision")) >= revisionBefore + 2,
+        2000,
+      ),
+    ).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const after = statSync(agent.file, { bigint: true });
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeNs).toBe(before.mtimeNs);
+    expect(await metric("secrets_agent_writes_total")).toBe(writesBefore);
+    expect(reloads()).toBe(reloadsBefore);
+  });
+
   describe("with a canary value planted", () => {
     it("never shows the value or the token in logs, responses or process listings", async () => {
       const canary = `canary-${randomBytes(12).toString("hex")}`;

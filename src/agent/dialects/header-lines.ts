@@ -22,3 +22,12 @@ export function headerLines(header: EnvFileHeader): string[] {
 export function joinLines(lines: readonly string[]): string {
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * The revision a header written by {@link headerLines} names, or
+ * undefined when `text` does not start with such a header.
+ */
+export function revisionInHeader(text: string): number | undefined {
+  const match = /^# [^\n]*\n# algorithm=\S+ revision=(\d+)\n/.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}

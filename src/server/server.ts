@@ -27,8 +27,13 @@ import { WatchHub } from "./watch-hub.js";
  * Keepalive settings. The server pings an idle connection every minute so
  * dead peers are noticed; grpc-js servers do not police client pings, so
  * an agent may ping as often as every 10 s (the minimum we promise).
+ *
+ * Channelz is off: the service does not expose it, and grpc-js would
+ * otherwise keep a record, with the peer's certificate, of every one of
+ * thousands of agent connections and count each call.
  */
 export const SERVER_CHANNEL_OPTIONS = {
+  "grpc.enable_channelz": 0,
   "grpc.keepalive_time_ms": 60_000,
   "grpc.keepalive_timeout_ms": 20_000,
   "grpc.keepalive_permit_without_calls": 1,

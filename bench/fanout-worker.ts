@@ -21,9 +21,7 @@ import { decodeSnapshot, SnapshotCache } from "../src/agent/snapshot-cache.js";
 import { runSyncLoop, type SyncReports } from "../src/agent/sync-loop.js";
 import { Redacted } from "../src/shared/redacted.js";
 import { nowMs } from "./lib/stats.js";
-
-/** Agents started but not yet up, at most. */
-const RAMP_WINDOW = 100;
+import { RAMP_WINDOW } from "./sizes.js";
 
 /** Refresh interval of the simulated agents: the agent's default, ms. */
 const REFRESH_MS = 60_000;

@@ -5,6 +5,7 @@
  * watcher updated, then a restart under the full load (reconnect storm).
  */
 import type { ChildProcess } from "node:child_process";
+import { timeConnectFloor } from "./connect-floor.js";
 import type { WorkerStart } from "./fanout-worker.js";
 import { forkScript, nextMessage, stopChild } from "./lib/children.js";
 import { cpuTimeMs, mib, rssBytes } from "./lib/proc.js";
@@ -39,6 +40,11 @@ export interface FanoutResult {
   workers: number;
   /** Time for every agent's stream to come up, first start, ms. */
   setupMs: number;
+  /**
+   * The floor of `setupMs` and of the storm: bare grpc-js clients in as
+   * many workers bringing up as many streams on the bare floor server, ms.
+   */
+  connectFloorMs: number;
   serverRssBaseBytes: number;
   serverRssIdleBytes: number;
   workerRssBytes: number[];
@@ -128,6 +134,14 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
   const admin = new AdminClient(server.addr, server.paths);
   const workers: ChildProcess[] = [];
   try {
+    const connectFloorMs = await timeConnectFloor({
+      paths: server.paths,
+      streams: total,
+      workers: sizes.fanoutWorkers,
+    });
+    process.stderr.write(
+      `bench: ${total} bare streams up in ${Math.round(connectFloorMs)} ms (floor)\n`,
+    );
     await sleep(500);
     const serverRssBaseBytes = rssBytes(server.pid);
     await forEachLimited(algorithms, (algorithm) =>
@@ -202,6 +216,7 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
       replicas,
       workers: workers.length,
       setupMs,
+      connectFloorMs,
       serverRssBaseBytes,
       serverRssIdleBytes,
       workerRssBytes,

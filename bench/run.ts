@@ -307,10 +307,18 @@ function buildRows(results: Results): Row[] {
     const s = f.storm;
     rows.push(
       row(
+        "2",
+        `all ${f.streams} streams up, first start`,
+        f.setupMs,
+        f.connectFloorMs,
+        "ms",
+        "-",
+      ),
+      row(
         "5",
         `storm: all ${f.streams} resubscribed`,
         s.allResubscribedMs,
-        s.restartMs,
+        s.restartMs + f.connectFloorMs,
         "ms",
         "≤ 35000 ms",
         s.allResubscribedMs <= 35_000,

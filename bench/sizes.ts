@@ -94,6 +94,12 @@ function withOverrides(sizes: BenchSizes, env: NodeJS.ProcessEnv): BenchSizes {
 }
 
 /**
+ * Streams a fan-out worker has started but not yet seen come up, at most,
+ * so a first connection wave is not itself a storm.
+ */
+export const RAMP_WINDOW = 100;
+
+/**
  * The value of a payload's first secret at update `index`: a marker the
  * reader looks for, padded to `bytes` so every message has the same size.
  */

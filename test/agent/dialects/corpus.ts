@@ -38,6 +38,10 @@ export const CORPUS: Readonly<Record<string, string>> = {
   BEYOND_BMP: "𝄞 🔑 密码 \u{10FFFF}",
   EMPTY: "",
   BIG_64_KIB: "0123456789abcdef".repeat(4096),
+  // Characters of 2, 3 and 4 bytes filling a Docker env file line (65,400
+  // of 65,406 bytes): the Docker CLI's request to the stand-in daemon is
+  // then more than one 64 KiB socket read, split (as measured) inside it.
+  BIG_MULTIBYTE: "密码🔑é".repeat(5450),
 };
 
 /** What each dialect must refuse from the corpus, and nothing else. */

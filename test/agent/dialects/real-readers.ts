@@ -132,11 +132,11 @@ export const dockerRunEnvFile: RealReader = async (file, names) => {
   const socket = join(dir, "docker.sock");
   let sentEnv: string[] | undefined;
   const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => {
-      body += chunk;
-    });
+    // Decoded once at the end: a chunk boundary may split a character.
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
       if (request.url?.endsWith("/_ping")) {
         response.writeHead(200, { "API-Version": "1.43" });
         response.end("OK");

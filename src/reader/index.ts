@@ -14,7 +14,8 @@
  * ```
  *
  * It reads the `sh` and `json` dialects exactly; the others are for other
- * readers (`dotenv` for Node's own `--env-file`).
+ * readers (`dotenv` for Node's own `--env-file`), and a file whose header
+ * names one of them is refused with INVALID_ARGUMENT.
  */
 
 export { SecretsError } from "../shared/errors.js";

@@ -39,7 +39,8 @@ export interface LoadSecretsOptions {
 /**
  * Reads and parses the file. Throws NOT_FOUND when it does not exist
  * (the agent has not written its first snapshot yet), INVALID_ARGUMENT
- * when it is not the agent's output, and, with `intoProcessEnv`,
+ * when it is not the agent's output or is in a dialect the reader does
+ * not read (`dotenv`, `docker`), and, with `intoProcessEnv`,
  * FAILED_PRECONDITION when it holds a reserved name.
  *
  * Limitation: a secret removed from the file stays in `process.env`

@@ -6,15 +6,18 @@
  * is not a shell: anything else is refused with an error naming the line
  * number (never the line's text, which may hold a value), because a file
  * that looks different was not written by the agent and guessing would
- * risk reading a secret one byte wrong.
+ * risk reading a secret one byte wrong. A file whose agent header names
+ * another dialect is refused the same way, naming that dialect.
  */
 import { SecretsError } from "../shared/errors.js";
+import { requireHeaderFormat } from "./env-file-header.js";
 
 const ASSIGNMENT_START = /export ([A-Za-z_][A-Za-z0-9_]*)='/y;
 const ESCAPED_QUOTE = "'\\''";
 
 /** The names and values of an `sh` file, in file order. */
 export function parseShEnvFile(text: string): Map<string, string> {
+  requireHeaderFormat(text, "sh");
   const secrets = new Map<string, string>();
   let offset = 0;
   while (offset < text.length) {

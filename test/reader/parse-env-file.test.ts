@@ -1,12 +1,37 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DIALECTS } from "../../src/agent/dialects/index.js";
+import { renderEnvFile } from "../../src/agent/dialects/render-env-file.js";
 import { shDialect } from "../../src/agent/dialects/sh.js";
 import {
+  loadSecrets,
   parseEnvFile,
   parseShEnvFile,
   SecretsError,
 } from "../../src/reader/index.js";
+import { tmpfsDir } from "../helpers/tmpfs.js";
 
-const HEADER = { algorithm: "acme/parse", revision: 1, skippedNames: [] };
+const HEADER = {
+  algorithm: "acme/parse",
+  revision: 1,
+  format: "sh",
+  skippedNames: [],
+};
+
+/** What the agent writes in `format` for `secrets` (name to value). */
+function agentFile(format: string, secrets: Record<string, string>): string {
+  return renderEnvFile({
+    dialect: DIALECTS[format] ?? expect.fail(`no dialect ${format}`),
+    algorithm: "acme/parse",
+    revision: 5,
+    secrets: Object.entries(secrets).map(([envName, value]) => ({
+      envName,
+      value,
+    })),
+    isSkippingUnrepresentable: false,
+  }).content;
+}
 
 function errorOf(run: () => unknown): SecretsError {
   try {
@@ -76,6 +101,52 @@ describe("parseEnvFile", () => {
       expect(error.code).toBe("INVALID_ARGUMENT");
       expect(error.message).not.toContain("secret-x");
       expect(String(error.cause ?? "")).not.toContain("secret-x");
+    });
+  });
+});
+
+describe("a file whose agent header names its format", () => {
+  describe.each(["dotenv", "docker"])("when it is %s", (format) => {
+    it.each([
+      ["empty", {}],
+      ["holding a secret", { A: "secret-x" }],
+    ])("refuses it %s with INVALID_ARGUMENT", (_case, secrets) => {
+      const text = agentFile(format, secrets);
+      for (const parse of [
+        () => parseEnvFile(text),
+        () => parseEnvFile(text, "sh"),
+        () => parseShEnvFile(text),
+      ]) {
+        const error = errorOf(parse);
+        expect(error.code).toBe("INVALID_ARGUMENT");
+        expect(error.field).toBe("file");
+        expect(error.message).not.toContain("secret-x");
+      }
+    });
+
+    it("refuses it from a real file, naming the format", async () => {
+      const path = join(tmpfsDir("as-reader-format-"), "secrets.env");
+      writeFileSync(path, agentFile(format, {}));
+      const error = await loadSecrets({ path }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretsError);
+      expect((error as SecretsError).code).toBe("INVALID_ARGUMENT");
+      expect((error as SecretsError).message).toContain(format);
+    });
+  });
+
+  describe("when it is sh", () => {
+    it("reads it, empty or not", () => {
+      expect([...parseEnvFile(agentFile("sh", {}))]).toEqual([]);
+      expect(parseEnvFile(agentFile("sh", { A: "a" })).get("A")).toBe("a");
+    });
+  });
+
+  describe("when an older agent wrote no format", () => {
+    it("reads it as sh", () => {
+      const text =
+        "# Written by secrets-agent. Do not edit: changes are replaced.\n" +
+        "# algorithm=acme/parse revision=5\nexport A='a'\n";
+      expect(parseEnvFile(text).get("A")).toBe("a");
     });
   });
 });

@@ -8,6 +8,11 @@
 export interface EnvFileHeader {
   algorithm: string;
   revision: number;
+  /**
+   * The dialect's `--format` name, so that a reader can tell an empty
+   * `dotenv` or `docker` file from an empty `sh` one.
+   */
+  format: string;
   /** Names left out under `--skip-unrepresentable`. */
   skippedNames: readonly string[];
 }

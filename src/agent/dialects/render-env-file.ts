@@ -65,6 +65,7 @@ export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
   const header = {
     algorithm: options.algorithm,
     revision: options.revision,
+    format: options.dialect.name,
     skippedNames,
   };
   return {

@@ -4,6 +4,12 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 
+/** What the metrics read from the agent when scraped. */
+export interface AgentMetricsSources {
+  /** Whether the file holds the newest snapshot the service sent. */
+  isFileCurrent: () => boolean;
+}
+
 export interface AgentMetrics {
   registry: Registry;
   syncs: Counter<"source">;
@@ -14,9 +20,10 @@ export interface AgentMetrics {
   reloads: Counter<"result">;
   lastSuccessSeconds: Gauge;
   revision: Gauge;
+  fileCurrent: Gauge;
 }
 
-export function createAgentMetrics(): AgentMetrics {
+export function createAgentMetrics(sources: AgentMetricsSources): AgentMetrics {
   const registry = new Registry();
   const registers = [registry];
   return {
@@ -29,7 +36,9 @@ export function createAgentMetrics(): AgentMetrics {
     }),
     failures: new Counter({
       name: "secrets_agent_failures_total",
-      help: "Failed calls or streams, by error code.",
+      help:
+        "Failures by error code: calls and streams to the service, and env " +
+        "file writes (a refused value or name, or a write error).",
       labelNames: ["code"],
       registers,
     }),
@@ -56,13 +65,27 @@ export function createAgentMetrics(): AgentMetrics {
     }),
     lastSuccessSeconds: new Gauge({
       name: "secrets_agent_last_success_timestamp_seconds",
-      help: "Unix time of the last successful contact with the service.",
+      help:
+        "Unix time of the last successful contact with the service; the " +
+        "file may still be behind it (see secrets_agent_file_current).",
       registers,
     }),
     revision: new Gauge({
       name: "secrets_agent_revision",
-      help: "Revision of the snapshot in the env file.",
+      help: "Revision of the snapshot the env file holds.",
       registers,
+    }),
+    fileCurrent: new Gauge({
+      name: "secrets_agent_file_current",
+      help:
+        "1 when the env file holds the newest snapshot the service sent, " +
+        "0 while it is kept on an older one (a refused value or name, a " +
+        "failed write) or none is written yet.",
+      registers,
+      // Read from the status at scrape time: no code path can forget it.
+      collect() {
+        this.set(sources.isFileCurrent() ? 1 : 0);
+      },
     }),
   };
 }

@@ -36,8 +36,19 @@ export interface LastError {
 /** The `/status` document. */
 export interface StatusDocument {
   algorithm: string | null;
+  /** The revision of the snapshot the file holds. */
   revision: number | null;
+  /** The newest revision the service sent. */
+  latestRevision: number | null;
+  /**
+   * True when the file holds the newest snapshot the service sent; false
+   * while a refused value or name, a failed write, or a write not yet
+   * made keeps it on an older one.
+   */
+  isFileCurrent: boolean;
+  /** The names the file holds. */
   envNames: string[];
+  /** Names left out under `--skip-unrepresentable`, not in the file. */
   skippedNames: string[];
   file: string;
   isReady: boolean;
@@ -87,8 +98,9 @@ const CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
 
 /** What the env file's FAILED_PRECONDITION means; the code says less. */
 const FILE_DESCRIPTION =
-  "the env file was not written and the previous one is kept: a value the " +
-  "format cannot carry (field names it) or a file that cannot be written";
+  "the env file was not written and the previous one is kept: a reserved " +
+  "name or a value the format cannot carry (field names it), or a file " +
+  "that cannot be written";
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
   "revision-behind":
@@ -111,7 +123,11 @@ export function describeError(error: LastError): string {
 export class AgentStatus {
   readonly file: string;
   algorithm: string | undefined;
+  /** The revision of the snapshot the file holds. */
   revision: number | undefined;
+  /** The newest revision the service sent, applied or not. */
+  latestRevision: number | undefined;
+  /** The names the file holds. */
   envNames: string[] = [];
   skippedNames: string[] = [];
   lastSuccessAtMs: number | undefined;
@@ -132,6 +148,16 @@ export class AgentStatus {
 
   constructor(file: string) {
     this.file = file;
+  }
+
+  /** True when the file holds the newest snapshot the service sent. */
+  get isFileCurrent(): boolean {
+    return this.hasFile && this.revision === this.latestRevision;
+  }
+
+  /** Notes a revision the service sent; the newest one is kept. */
+  noteLatestRevision(revision: number): void {
+    this.latestRevision = Math.max(this.latestRevision ?? revision, revision);
   }
 
   /** Ready once the file holds a snapshot. */
@@ -178,6 +204,8 @@ export class AgentStatus {
     return {
       algorithm: this.algorithm ?? null,
       revision: this.revision ?? null,
+      latestRevision: this.latestRevision ?? null,
+      isFileCurrent: this.isFileCurrent,
       envNames: [...this.envNames],
       skippedNames: [...this.skippedNames],
       file: this.file,

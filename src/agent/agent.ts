@@ -155,7 +155,9 @@ type Parts = ReturnType<typeof assemble>;
 
 function assemble(config: AgentConfig, logger: Logger, clock: Clock) {
   const status = new AgentStatus(config.file);
-  const metrics = createAgentMetrics();
+  const metrics = createAgentMetrics({
+    isFileCurrent: () => status.isFileCurrent,
+  });
   const cache = new SnapshotCache();
   const writer = new EnvFileWriter({
     path: config.file,

@@ -61,6 +61,16 @@ export class Backoff {
   reset(): void {
     this.#attempt = 0;
   }
+
+  /**
+   * Skips ahead to the first step whose ceiling reaches `ceilingMs` (or
+   * the largest step), so the next delays are drawn from that scale on.
+   */
+  skipTo(ceilingMs: number): void {
+    const baseMs = this.#options.baseMs ?? BACKOFF_BASE_MS;
+    const steps = Math.ceil(Math.log2(Math.max(1, ceilingMs / baseMs)));
+    this.#attempt = Math.max(this.#attempt, Math.min(steps, 30));
+  }
 }
 
 /**
@@ -73,6 +83,12 @@ export class Backoff {
  * those that try before the service is back still arrive spread out by
  * their full-jitter backoff. 20 s stays under {@link BACKOFF_MAX_MS}, so
  * a stream is still back within 30 s of the service.
+ *
+ * If that first reconnect fails (the service is not back yet), the
+ * backoff goes on from the spread's scale (a 16 s ceiling, then 30 s)
+ * rather than from 0.5 s: otherwise every agent that tried too early
+ * would be retrying within a second or two of each other when the
+ * service returns, which is the herd the spread exists to avoid.
  *
  * Limitation: one agent alone losing its stream (a network blip) also
  * waits up to 20 s, 10 s on average, to reopen it; the file keeps the

@@ -24,6 +24,7 @@ import type { AgentStatus } from "./agent-status.js";
 import type { Clock } from "./clock.js";
 import { Coalescer, LEADING_DELAY_MS } from "./coalescer.js";
 import type { Dialect } from "./dialects/dialect.js";
+import { EnvFileRefusal } from "./dialects/env-refusal.js";
 import { revisionInHeader } from "./dialects/header-lines.js";
 import {
   type RenderedEnvFile,
@@ -50,12 +51,16 @@ export interface FilePublisherOptions {
   onWritten?: (revision: number) => void;
 }
 
+/** The `reason` logged for a write that failed for want of a file. */
+const WRITE_FAILED_REASON = "file cannot be written";
+
 export class FilePublisher {
   readonly #options: FilePublisherOptions;
   readonly #writes: Coalescer;
   readonly #reloads: Coalescer;
   /** The revision named in the file's header, once known. */
   #fileRevision: number | undefined;
+  #refusal: EnvFileRefusal | undefined;
 
   constructor(options: FilePublisherOptions) {
     this.#options = options;
@@ -79,61 +84,97 @@ export class FilePublisher {
     else void this.#writes.flush();
   }
 
+  /**
+   * The refusal (a reserved name, or a value the dialect cannot carry)
+   * that kept the latest snapshot out of the file, until a snapshot is
+   * in the file again.
+   */
+  get refusal(): EnvFileRefusal | undefined {
+    return this.#refusal;
+  }
+
   stop(): void {
     this.#writes.cancel();
     this.#reloads.cancel();
   }
 
   async #publish(): Promise<void> {
-    const { cache, writer, status, metrics, logger, clock } = this.#options;
-    const snapshot = cache.current();
+    const snapshot = this.#options.cache.current();
     if (!snapshot) return;
     // Checked before the write: a file nobody has read needs no reload.
-    const isFirst = !writer.hasContent;
+    const isFirst = !this.#options.writer.hasContent;
     try {
       const rendered = this.#renderKeepingFile(snapshot);
-      const outcome = await writer.write(new Redacted(rendered.content));
-      status.algorithm = snapshot.algorithm;
-      status.revision = snapshot.revision;
-      status.envNames = snapshot.secrets.map((secret) => secret.envName);
-      status.skippedNames = rendered.skippedNames;
-      metrics.revision.set(snapshot.revision);
-      status.hasFile = true;
-      if (outcome === "unchanged") return;
-
-      this.#fileRevision = rendered.revision;
-      status.lastWriteAtMs = clock.now();
-      metrics.writes.inc();
-      const skippedCount = rendered.skippedNames.length;
-      logger.info(
-        {
-          revision: snapshot.revision,
-          path: writer.path,
-          envCount: status.envNames.length - skippedCount,
-          skippedCount,
-        },
-        "file written",
+      const outcome = await this.#options.writer.write(
+        new Redacted(rendered.content),
       );
-      if (skippedCount > 0) {
-        logger.warn(
-          { revision: snapshot.revision, skippedNames: rendered.skippedNames },
-          "values the format cannot carry were left out (--skip-unrepresentable)",
-        );
-      }
-      this.#options.onWritten?.(snapshot.revision);
-      if (!isFirst) this.#reloads.schedule();
+      this.#noteFileHolds(snapshot, rendered);
+      if (outcome === "written") this.#noteWritten(snapshot, rendered);
+      if (outcome === "written" && !isFirst) this.#reloads.schedule();
     } catch (thrown) {
-      const error = SecretsError.from(thrown);
-      const { code, field } = error;
-      status.noteError({ code, source: "file", field, atMs: clock.now() });
-      metrics.failures.inc({ code });
-      logger.error(
-        { code, field, revision: snapshot.revision },
-        "file not written",
-      );
-      // Our own messages name a variable or a path, never a value.
-      logger.debug({ code, field, detail: error.message }, "file error detail");
+      this.#noteFailure(snapshot, thrown);
     }
+  }
+
+  /** The file holds `snapshot`, written now or found so. */
+  #noteFileHolds(snapshot: CachedSnapshot, rendered: RenderedEnvFile): void {
+    const { status, metrics } = this.#options;
+    this.#refusal = undefined;
+    status.algorithm = snapshot.algorithm;
+    status.revision = snapshot.revision;
+    status.envNames = rendered.envNames;
+    status.skippedNames = rendered.skippedNames;
+    metrics.revision.set(snapshot.revision);
+    status.hasFile = true;
+  }
+
+  #noteWritten(
+    snapshot: CachedSnapshot,
+    rendered: RenderedEnvFile & { revision: number },
+  ): void {
+    const { writer, status, metrics, logger, clock } = this.#options;
+    this.#fileRevision = rendered.revision;
+    status.lastWriteAtMs = clock.now();
+    metrics.writes.inc();
+    const { envNames, skippedNames } = rendered;
+    logger.info(
+      {
+        revision: snapshot.revision,
+        path: writer.path,
+        envCount: envNames.length,
+        skippedCount: skippedNames.length,
+      },
+      "file written",
+    );
+    if (skippedNames.length > 0) {
+      logger.warn(
+        { revision: snapshot.revision, skippedNames },
+        "secrets were left out (--skip-unrepresentable)",
+      );
+    }
+    this.#options.onWritten?.(snapshot.revision);
+  }
+
+  /** Status, metrics and the log for a snapshot kept out of the file. */
+  #noteFailure(snapshot: CachedSnapshot, thrown: unknown): void {
+    const { status, metrics, logger, clock } = this.#options;
+    const error = SecretsError.from(thrown);
+    const { code, field } = error;
+    const isRefusal = error instanceof EnvFileRefusal;
+    status.noteError({ code, source: "file", field, atMs: clock.now() });
+    metrics.failures.inc({ code });
+    logger.error(
+      {
+        code,
+        field,
+        reason: isRefusal ? error.reason : WRITE_FAILED_REASON,
+        revision: snapshot.revision,
+      },
+      "file not written",
+    );
+    // Our own messages name a variable or a path, never a value.
+    logger.debug({ code, field, detail: error.message }, "file error detail");
+    if (isRefusal) this.#refusal = error;
   }
 
   /**

@@ -5,8 +5,9 @@
  *   commits it. A stream silent (no snapshot, no heartbeat) for 45 s is
  *   taken for dead and resubscribed; failures back off exponentially with
  *   full jitter from 0.5 s to 30 s. A stream that was up and is lost is
- *   reopened after a uniform pick in [0, 20 s) instead, so the agents of a
- *   restarting service come back spread out, not in one second.
+ *   reopened after a uniform pick in [0, 20 s) instead, and retried from
+ *   a 16 s ceiling, so the agents of a restarting service come back
+ *   spread out, not in one second.
  * - the unary refresh, safety net: every `refreshMs` ±10 %, with the known
  *   revision, so a stream that died without a word still delivers.
  *
@@ -23,7 +24,12 @@
 import { SecretsError } from "../shared/errors.js";
 import type { Snapshot, WatchEvent } from "../shared/messages.js";
 import type { StreamState } from "./agent-status.js";
-import { Backoff, jitterMs, reconnectSpreadMs } from "./backoff.js";
+import {
+  Backoff,
+  jitterMs,
+  RECONNECT_SPREAD_MS,
+  reconnectSpreadMs,
+} from "./backoff.js";
 import { type Clock, Sleeper } from "./clock.js";
 import type {
   RefreshResult,
@@ -204,9 +210,12 @@ async function runStreamLoop(
     } else {
       reports.onStreamState("backoff");
       // Losing a stream that was up is what every agent of a restarting
-      // service sees at once: spread those reconnects wide.
+      // service sees at once: spread those reconnects wide, and keep
+      // later retries on that scale (see RECONNECT_SPREAD_MS).
+      const spreadMs = options.reconnectSpreadMs ?? RECONNECT_SPREAD_MS;
+      if (outcome.hadEvents) backoff.skipTo(spreadMs / 2);
       const delayMs = outcome.hadEvents
-        ? reconnectSpreadMs(options.random, options.reconnectSpreadMs)
+        ? reconnectSpreadMs(options.random, spreadMs)
         : backoff.nextDelayMs();
       await sleeper.sleep(delayMs);
     }

@@ -69,6 +69,8 @@ class SyncReporter implements SyncReports {
   onSnapshot(snapshot: Snapshot, source: SyncSource): void {
     if (!this.#isCurrent(source, snapshot.revision)) return;
     this.#noteSuccess(source);
+    // Before decoding: a snapshot refused there leaves the file behind.
+    this.#targets.status.noteLatestRevision(snapshot.revision);
     this.#log.trace(
       {
         source,

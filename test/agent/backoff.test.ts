@@ -46,6 +46,22 @@ describe("Backoff", () => {
   });
 });
 
+describe("Backoff.skipTo", () => {
+  it("draws the next delays from the first ceiling that reaches the scale", () => {
+    const backoff = new Backoff({ random: () => 0.5 });
+    backoff.skipTo(10_000);
+    expect(backoff.nextDelayMs()).toBe(8_000);
+    expect(backoff.nextDelayMs()).toBe(15_000);
+  });
+
+  it("never moves back to a smaller ceiling", () => {
+    const backoff = new Backoff({ random: () => 0.5 });
+    backoff.skipTo(30_000);
+    backoff.skipTo(1_000);
+    expect(backoff.nextDelayMs()).toBe(15_000);
+  });
+});
+
 describe("jitterMs", () => {
   it("stays within ±10 % of the interval", () => {
     expect(jitterMs(60_000, 0.1, () => 0)).toBe(54_000);

@@ -218,7 +218,7 @@ describe("runSyncLoop", () => {
       await loop.done;
     });
 
-    it("backs off from 0.5 s again if that reconnect fails", async () => {
+    it("backs off on the spread's scale, not from 0.5 s, if that reconnect fails", async () => {
       const delivery = new ScriptedDelivery();
       const loop = start(delivery, 60_000, () => 0.99);
       await vi.advanceTimersByTimeAsync(10);
@@ -228,8 +228,17 @@ describe("runSyncLoop", () => {
       expect(delivery.watches).toHaveLength(2);
       const down = new SecretsError("UNAVAILABLE", "down");
       delivery.lastWatch?.handlers.onEnd(down);
-      await vi.advanceTimersByTimeAsync(500);
+      // A 0.99 pick of a 16 s ceiling: nothing within the old 0.5 s.
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(delivery.watches).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(900);
       expect(delivery.watches).toHaveLength(3);
+      // Then 30 s, the largest step.
+      delivery.lastWatch?.handlers.onEnd(down);
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(delivery.watches).toHaveLength(3);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(delivery.watches).toHaveLength(4);
       loop.stop.abort();
       await loop.done;
     });

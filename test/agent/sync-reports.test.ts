@@ -35,7 +35,9 @@ function setUp() {
   let nowMs = 0;
   const { logger, lines } = memoryLogger();
   const status = new AgentStatus("/dev/shm/x/secrets.env");
-  const metrics = createAgentMetrics();
+  const metrics = createAgentMetrics({
+    isFileCurrent: () => status.isFileCurrent,
+  });
   const cache = new SnapshotCache();
   const publisher = { changed: () => undefined } as unknown as FilePublisher;
   const clock = {

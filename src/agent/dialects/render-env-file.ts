@@ -9,9 +9,8 @@
  * row stored before a name joined the list, or by an older server, still
  * reaches the agent, and sourcing it would hand the process over.
  */
-import { SecretsError } from "../../shared/errors.js";
-import { ENV_NAME_PATTERN, isReservedEnvName } from "../../shared/names.js";
 import type { Dialect } from "./dialect.js";
+import { EnvFileRefusal, refusalOf } from "./env-refusal.js";
 
 /** One secret as the snapshot holds it. */
 export interface EnvEntrySource {
@@ -29,17 +28,19 @@ export interface RenderOptions {
   isSkippingUnrepresentable: boolean;
 }
 
-/** The file's text and the names left out of it. */
+/** The file's text, the names in it and the names left out of it. */
 export interface RenderedEnvFile {
   content: string;
+  /** The names the file holds, sorted. */
+  envNames: string[];
   skippedNames: string[];
 }
 
 /**
- * Renders `secrets` sorted by name. Throws FAILED_PRECONDITION with
- * `field` set to the variable's name for the first value the dialect
- * cannot carry or reserved name, unless `isSkippingUnrepresentable` is
- * set.
+ * Renders `secrets` sorted by name. Throws an {@link EnvFileRefusal}
+ * (FAILED_PRECONDITION, `field` the variable's name) for the first value
+ * the dialect cannot carry or reserved name, unless
+ * `isSkippingUnrepresentable` is set.
  */
 export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
   const entries: Array<readonly [string, string]> = [];
@@ -55,9 +56,7 @@ export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
       continue;
     }
     if (!options.isSkippingUnrepresentable) {
-      throw new SecretsError("FAILED_PRECONDITION", `${envName}: ${refusal}`, {
-        field: envName,
-      });
+      throw new EnvFileRefusal(envName, refusal);
     }
     skippedNames.push(envName);
   }
@@ -70,39 +69,7 @@ export function renderEnvFile(options: RenderOptions): RenderedEnvFile {
   };
   return {
     content: options.dialect.renderFile(header, entries),
+    envNames: entries.map(([envName]) => envName),
     skippedNames,
   };
-}
-
-/** Lone UTF-16 surrogates: text that has no UTF-8 form. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** Why `envName` is left out of the file, or undefined when it is not. */
-function refusalOf(
-  dialect: Dialect,
-  envName: string,
-  value: string,
-): string | undefined {
-  if (isReservedEnvName(envName)) {
-    return "the name is reserved: it could take over the process or the shell";
-  }
-  const reason = valueRefusalReason(dialect, envName, value);
-  if (reason === undefined) return undefined;
-  return `the ${dialect.name} format cannot carry this value exactly (${reason})`;
-}
-
-// Checks shared by every dialect come first, so a dialect only judges
-// UTF-8 text without NUL under a portable name.
-function valueRefusalReason(
-  dialect: Dialect,
-  envName: string,
-  value: string,
-): string | undefined {
-  if (!ENV_NAME_PATTERN.test(envName)) {
-    return "the name is not a portable environment variable name";
-  }
-  if (value.includes("\0") || LONE_SURROGATE.test(value)) {
-    return "it is not UTF-8 text without NUL";
-  }
-  return dialect.refusalReason(value);
 }

@@ -9,7 +9,7 @@ import { SecretsError } from "../shared/errors.js";
 import { readSettingFile } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { createAgentMetrics } from "./agent-metrics.js";
-import { AgentStatus, describeError, type LastError } from "./agent-status.js";
+import { AgentStatus, type LastError } from "./agent-status.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { AgentConfig } from "./config.js";
 import { DeliveryClient } from "./delivery-client.js";
@@ -18,6 +18,7 @@ import { EnvFileWriter } from "./env-file-writer.js";
 import { FileGuard } from "./file-guard.js";
 import { FilePublisher } from "./file-publisher.js";
 import { startHealthServer } from "./health-server.js";
+import { watchOnce } from "./once-run.js";
 import { ReloadNotifier } from "./reload-notifier.js";
 import { SnapshotCache } from "./snapshot-cache.js";
 import { runSyncLoop } from "./sync-loop.js";
@@ -72,7 +73,13 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   );
 
   const onceResult = config.isOnce
-    ? watchOnce(config, logger, parts, loopStop)
+    ? watchOnce({
+        timeoutMs: config.onceTimeoutMs,
+        logger,
+        status: parts.status,
+        publisher: parts.publisher,
+        loopStop,
+      })
     : undefined;
   const loop = runSyncLoop({
     delivery,
@@ -249,42 +256,4 @@ async function startServing(config: AgentConfig, logger: Logger, parts: Parts) {
       await Promise.all([guard.stop(), health.close()]);
     },
   };
-}
-
-/** With `--once`: stops the loop after the first write, or at the timeout. */
-function watchOnce(
-  config: AgentConfig,
-  logger: Logger,
-  parts: Parts,
-  loopStop: AbortController,
-): Promise<number> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      const lastError = parts.status.lastFailure;
-      logger.error(
-        { timeoutMs: config.onceTimeoutMs, code: lastError?.code ?? null },
-        "no snapshot written within --once-timeout",
-      );
-      process.stderr.write(
-        `secrets-agent: --once: no snapshot within ${config.onceTimeoutMs} ms` +
-          (lastError
-            ? ` (last error ${lastError.code}: ${describeError(lastError)})\n`
-            : "\n"),
-      );
-      loopStop.abort();
-      resolve(1);
-    }, config.onceTimeoutMs);
-    const poll = setInterval(() => {
-      if (!parts.status.isReady) return;
-      clearTimeout(timer);
-      clearInterval(poll);
-      loopStop.abort();
-      resolve(0);
-    }, 20);
-    loopStop.signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      resolve(parts.status.isReady ? 0 : 1);
-    });
-  });
 }

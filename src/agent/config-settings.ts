@@ -163,7 +163,8 @@ export const SETTINGS: readonly Setting[] = [
     env: "SECRETS_AGENT_ONCE_TIMEOUT",
     kind: "duration",
     default: "60s",
-    description: "with --once: give up after this long",
+    description:
+      "with --once: give up after this long (a refused secret fails at once)",
   },
   {
     name: "log-level",

@@ -11,6 +11,7 @@ import {
   checkDescription,
   checkDisplayName,
   checkEnvName,
+  checkEnvNameSyntax,
 } from "../shared/names.js";
 import type { AdminCalls } from "./admin-client.js";
 import {
@@ -102,7 +103,7 @@ export async function deleteSecret(
   openAdmin: AdminOpener,
   target: SecretTarget,
 ): Promise<string> {
-  checkTarget(target);
+  checkStoredTarget(target);
   return withAdmin(openAdmin, async (admin) =>
     formatDeleted(await admin.deleteSecret({ ...target })),
   );
@@ -123,7 +124,7 @@ export async function getSecret(
   openAdmin: AdminOpener,
   args: SecretTarget & { isJson: boolean },
 ): Promise<string> {
-  checkTarget(args);
+  checkStoredTarget(args);
   return withAdmin(openAdmin, async (admin) => {
     const secret = await admin.getSecret({
       algorithm: args.algorithm,
@@ -138,6 +139,15 @@ export async function getSecret(
 function checkTarget(target: SecretTarget): void {
   checkAlgorithm(target.algorithm);
   checkEnvName(target.envName);
+}
+
+/**
+ * For get and delete, which reach a stored secret: a reserved name passes,
+ * so a secret stored before its name was reserved can be removed.
+ */
+function checkStoredTarget(target: SecretTarget): void {
+  checkAlgorithm(target.algorithm);
+  checkEnvNameSyntax(target.envName);
 }
 
 async function withAdmin<T>(

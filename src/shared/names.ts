@@ -4,78 +4,15 @@
  * to give a better message).
  */
 import { invalidArgument } from "./errors.js";
+import { isReservedEnvName } from "./reserved-env-names.js";
+
+export { isReservedEnvName } from "./reserved-env-names.js";
 
 /** One part of `owner/name`. */
 const ALGORITHM_PART = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** An environment variable name as every shell and dotenv reader takes it. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-
-/**
- * Names that would let a secret take over the process, the dynamic loader,
- * the C library, TLS trust, name resolution or the shell that sources the
- * env file.
- *
- * Proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) stay
- * allowed on purpose: their URLs often carry proxy credentials, which is
- * exactly what a secret is for, and a wrong proxy fails loudly rather
- * than silently weakening the process.
- */
-const RESERVED_ENV_NAMES = new Set([
-  // The shell and the login session.
-  "PATH",
-  "HOME",
-  "SHELL",
-  "IFS",
-  "ENV",
-  "BASH_ENV",
-  "ZDOTDIR",
-  "PS1",
-  "PS2",
-  "PS4",
-  "CDPATH",
-  "PWD",
-  "OLDPWD",
-  "USER",
-  "LOGNAME",
-  "SHELLOPTS",
-  "BASHOPTS",
-  "GLOBIGNORE",
-  "PROMPT_COMMAND",
-  // The C library: code loading, locale data and tunables.
-  "GCONV_PATH",
-  "GLIBC_TUNABLES",
-  "LOCPATH",
-  "NLSPATH",
-  "TZDIR",
-  // Name resolution.
-  "HOSTALIASES",
-  "RES_OPTIONS",
-  "LOCALDOMAIN",
-  // TLS trust.
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "NODE_TLS_REJECT_UNAUTHORIZED",
-  "NODE_EXTRA_CA_CERTS",
-  // Language runtimes' code loading and start-up options.
-  "NODE_OPTIONS",
-  "NODE_PATH",
-  "PYTHONPATH",
-  "PYTHONSTARTUP",
-  "PYTHONHOME",
-  "PYTHONINSPECT",
-  "PYTHONWARNINGS",
-  "PYTHONUSERBASE",
-  "PERL5LIB",
-  "PERL5OPT",
-  "RUBYLIB",
-  "RUBYOPT",
-  "JAVA_TOOL_OPTIONS",
-  "_JAVA_OPTIONS",
-]);
-
-/** Prefixes reserved the same way: loader variables and our own. */
-const RESERVED_ENV_PREFIXES = ["LD_", "DYLD_", "ALGORITHM_SECRETS_"];
 
 /** Largest value in bytes of UTF-8. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -105,29 +42,26 @@ export function checkAlgorithm(algorithm: string, field = "algorithm"): void {
   }
 }
 
-/**
- * True when `envName` is reserved for the platform or the shell. Compared
- * in upper case, so `path` and `ld_preload` are refused too: some shells
- * and platforms fold case, and a near-twin of PATH only confuses readers.
- */
-export function isReservedEnvName(envName: string): boolean {
-  const upper = envName.toUpperCase();
-  return (
-    RESERVED_ENV_NAMES.has(upper) ||
-    RESERVED_ENV_PREFIXES.some((prefix) => upper.startsWith(prefix))
-  );
-}
-
 /** Throws INVALID_ARGUMENT unless `envName` may name a secret. */
 export function checkEnvName(envName: string, field = "env_name"): void {
-  if (!ENV_NAME_PATTERN.test(envName)) {
-    throw invalidArgument(field, "must match [A-Za-z_][A-Za-z0-9_]{0,127}");
-  }
+  checkEnvNameSyntax(envName, field);
   if (isReservedEnvName(envName)) {
     throw invalidArgument(
       field,
-      `${envName} is reserved: it could take over the process or the shell`,
+      `${envName} is reserved: the process, the shell or a reader of ` +
+        "the env file treats it specially",
     );
+  }
+}
+
+/**
+ * Throws INVALID_ARGUMENT unless `envName` has the form of a name. For
+ * calls that must reach a stored secret whatever its name (get, delete):
+ * a secret stored before its name was reserved can still be removed.
+ */
+export function checkEnvNameSyntax(envName: string, field = "env_name"): void {
+  if (!ENV_NAME_PATTERN.test(envName)) {
+    throw invalidArgument(field, "must match [A-Za-z_][A-Za-z0-9_]{0,127}");
   }
 }
 

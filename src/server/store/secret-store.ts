@@ -10,6 +10,7 @@ import {
   checkDescription,
   checkDisplayName,
   checkEnvName,
+  checkEnvNameSyntax,
   checkValue,
   MAX_ALGORITHM_BYTES,
 } from "../../shared/names.js";
@@ -166,10 +167,14 @@ export class SecretStore {
     });
   }
 
-  /** Removes a secret; NOT_FOUND when absent. The new revision. */
+  /**
+   * Removes a secret; NOT_FOUND when absent. The new revision. A reserved
+   * name is accepted here, so a secret stored before its name was
+   * reserved (which agents refuse to write) can be removed.
+   */
   delete(algorithm: string, envName: string): number {
     checkAlgorithm(algorithm);
-    checkEnvName(envName, "env_name");
+    checkEnvNameSyntax(envName);
     const run = this.#db.transaction(() => {
       this.#mustFindRow(algorithm, envName);
       this.#prepare(
@@ -182,10 +187,10 @@ export class SecretStore {
     return revision;
   }
 
-  /** One secret's metadata; NOT_FOUND when absent. */
+  /** One secret's metadata; NOT_FOUND when absent. Any name, as delete. */
   get(algorithm: string, envName: string): SecretRecord {
     checkAlgorithm(algorithm);
-    checkEnvName(envName);
+    checkEnvNameSyntax(envName);
     const row = this.#mustFindRow(algorithm, envName);
     return toRecord(row, this.revision(algorithm));
   }

@@ -4,7 +4,7 @@
  * in one SQLite transaction that also bumps the algorithm's revision, so a
  * failed write leaves nothing behind and the revision unchanged.
  */
-import { SecretsError } from "../../shared/errors.js";
+import { invalidArgument, SecretsError } from "../../shared/errors.js";
 import {
   checkAlgorithm,
   checkDescription,
@@ -139,11 +139,20 @@ export class SecretStore {
   /**
    * Changes the given fields and bumps the version. A new value gets a
    * fresh data key; an unchanged value is re-sealed too, because the
-   * associated data binds the ciphertext to its version.
+   * associated data binds the ciphertext to its version. An update that
+   * names no field is refused (INVALID_ARGUMENT naming `update`): it
+   * would bump version and revision and wake every agent for nothing.
    */
   update(input: UpdateSecretInput): SecretRecord {
     checkAlgorithm(input.algorithm);
     checkEnvName(input.envName);
+    if (
+      input.displayName === undefined &&
+      input.description === undefined &&
+      input.value === undefined
+    ) {
+      throw invalidArgument("update", "nothing to change");
+    }
     if (input.displayName !== undefined) checkDisplayName(input.displayName);
     if (input.description !== undefined) checkDescription(input.description);
     const newValue = input.value?.reveal();

@@ -86,8 +86,8 @@ export class FilePublisher {
 
   /**
    * The refusal (a reserved name, or a value the dialect cannot carry)
-   * that kept the latest snapshot out of the file, until a snapshot is
-   * in the file again.
+   * that failed the latest attempt to write the file, if that is what
+   * failed it.
    */
   get refusal(): EnvFileRefusal | undefined {
     return this.#refusal;
@@ -103,6 +103,7 @@ export class FilePublisher {
     if (!snapshot) return;
     // Checked before the write: a file nobody has read needs no reload.
     const isFirst = !this.#options.writer.hasContent;
+    this.#refusal = undefined;
     try {
       const rendered = this.#renderKeepingFile(snapshot);
       const outcome = await this.#options.writer.write(
@@ -119,7 +120,6 @@ export class FilePublisher {
   /** The file holds `snapshot`, written now or found so. */
   #noteFileHolds(snapshot: CachedSnapshot, rendered: RenderedEnvFile): void {
     const { status, metrics } = this.#options;
-    this.#refusal = undefined;
     status.algorithm = snapshot.algorithm;
     status.revision = snapshot.revision;
     status.envNames = rendered.envNames;

@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { packageRoot } from "../../src/shared/package-root.js";
 
 export interface CliRun {
@@ -13,8 +14,13 @@ export interface CliRun {
 }
 
 export interface RunOptions {
-  /** Bytes for standard input; closed at once when absent. */
-  stdin?: Buffer | string;
+  /**
+   * Standard input: these bytes, or a stream piped in until the program
+   * stops reading; closed at once when absent.
+   */
+  stdin?: Buffer | string | Readable;
+  /** Killed (SIGKILL) after this long, in milliseconds; default never. */
+  timeoutMs?: number;
   /** Working folder; the dev state fallback is relative to it. */
   cwd?: string;
   /** Environment beyond PATH; no SECRETS_* variable leaks in otherwise. */
@@ -44,6 +50,10 @@ export function runNodeBin(
     cwd: options.cwd ?? packageRoot(),
     env: { PATH: process.env.PATH ?? "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
+    ...(options.timeoutMs !== undefined && {
+      timeout: options.timeoutMs,
+      killSignal: "SIGKILL",
+    }),
   });
   let stdout = "";
   let stderr = "";
@@ -53,9 +63,29 @@ export function runNodeBin(
   child.stderr.setEncoding("utf8").on("data", (text: string) => {
     stderr += text;
   });
-  child.stdin.end(options.stdin ?? "");
+  feedStdin(child.stdin, options.stdin);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+function feedStdin(
+  stdin: NodeJS.WritableStream,
+  input: RunOptions["stdin"],
+): void {
+  // The program may stop reading and close its end: that is no failure.
+  stdin.on("error", () => {});
+  if (
+    input === undefined ||
+    typeof input === "string" ||
+    Buffer.isBuffer(input)
+  ) {
+    stdin.end(input ?? "");
+    return;
+  }
+  input.pipe(stdin);
+  // Stop the source once the program is done with it (an endless one
+  // would otherwise keep the test process busy).
+  stdin.on("close", () => input.destroy());
 }

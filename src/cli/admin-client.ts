@@ -4,6 +4,7 @@
  * gRPC.
  */
 import type { Client, ServiceError } from "@grpc/grpc-js";
+import { readCaBundle } from "../shared/ca-bundle.js";
 import { connectClient } from "../shared/client-connection.js";
 import { loadContract } from "../shared/contract.js";
 import { SecretsError } from "../shared/errors.js";
@@ -21,6 +22,7 @@ import type {
 } from "../shared/messages.js";
 import { Redacted } from "../shared/redacted.js";
 import type { CliConfig } from "./config.js";
+import { blameFile } from "./setting-files.js";
 
 /** The admin calls, resolved with the response or rejected with a SecretsError. */
 export interface AdminCalls {
@@ -40,12 +42,15 @@ type UnaryMethod = (
 
 /** Connects as `config` says; no network traffic until the first call. */
 export function openAdmin(config: CliConfig): AdminCalls {
-  const token = readToken(config);
+  const token = blameFile(config.givenFiles.has("tokenFile"), () =>
+    readToken(config),
+  );
+  const caPem = blameFile(config.givenFiles.has("caFile"), () =>
+    config.caFile ? readCaBundle(config.caFile, "ca-file") : undefined,
+  );
   const client = connectClient<Client>(loadContract().AdminClient, {
     addr: config.addr,
-    caPem: config.caFile
-      ? readSettingFile(config.caFile, "ca-file")
-      : undefined,
+    caPem,
     isPlaintext: config.isPlaintext,
     tokenSource: () => token,
   });

@@ -180,6 +180,7 @@ export function addTokenCommands(
         ttl: options.ttl,
         subject: options.subject,
         signingKeyFile: config.signingKeyFile,
+        isSigningKeyFileGiven: config.givenFiles.has("signingKeyFile"),
         outFile: options.out,
       });
       context.io.stdout(`${result.output}\n`);

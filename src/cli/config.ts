@@ -31,6 +31,9 @@ export const ENV_TWINS = {
 
 export type SettingName = keyof typeof ENV_TWINS;
 
+/** The settings that name a file the CLI reads. */
+export type FileSetting = "tokenFile" | "caFile" | "signingKeyFile";
+
 /** Flags as commander hands them over; absent when not given. */
 export type CliFlags = Partial<Record<SettingName, string | boolean>>;
 
@@ -52,6 +55,13 @@ export interface CliConfig {
    * folder's token-signing.key if present.
    */
   readonly signingKeyFile: string | undefined;
+  /**
+   * The file settings that a flag or its environment twin named, as
+   * opposed to files found in the dev state folder. A named file that
+   * cannot be read is a usage error (exit 2); a found one, a setup
+   * failure (exit 1).
+   */
+  readonly givenFiles: ReadonlySet<FileSetting>;
 }
 
 /** The frozen config from `flags` over `env` over the defaults. */
@@ -73,6 +83,12 @@ export function buildCliConfig(
     signingKeyFile: pickString("signingKeyFile", flags, env),
   };
   const dev = statePaths(raw.stateDir);
+  const givenFiles = new Set<FileSetting>(
+    (["tokenFile", "caFile", "signingKeyFile"] as const).filter(
+      (name) => raw[name] !== undefined,
+    ),
+  );
+  if (raw.insecurePlaintext) givenFiles.delete("caFile");
   const timeoutMs = parseDurationMs(raw.timeout, "timeout");
   if (timeoutMs <= 0) throw invalidArgument("timeout", "must be above zero");
   return Object.freeze({
@@ -85,6 +101,7 @@ export function buildCliConfig(
     stateDir: dev.dir,
     timeoutMs,
     signingKeyFile: raw.signingKeyFile ?? ifExists(dev.tokenSigningKey),
+    givenFiles,
   });
 }
 

@@ -9,17 +9,19 @@ import { describeTransportMismatch } from "../shared/transport-mismatch.js";
 /**
  * Exit codes of `secretsctl`, by kind of failure. The rule: 2 means the
  * command as typed is wrong and editing it fixes it (a flag, an argument,
- * the value or the value file); 1 means the setup or the service failed
- * (no token or signing key found, an unreadable CA or token file, a
- * server-side error without a more specific code); 3 to 6 name the
- * outcomes a script branches on.
+ * the value, or a file that a flag or its environment twin names and
+ * that cannot be read, cannot be written or holds the wrong thing); 1
+ * means the setup or the service failed (no token or signing key found,
+ * an unusable file found in the dev state folder, a server-side error
+ * without a more specific code); 3 to 6 name the outcomes a script
+ * branches on.
  */
 export const EXIT_CODES = {
   /** Success. */
   ok: 0,
-  /** Setup or service failure: a missing token, key or CA; INTERNAL. */
+  /** Setup or service failure: no token or key found; INTERNAL. */
   failure: 1,
-  /** Bad command line, argument, value or value file. */
+  /** Bad command line, argument, value, or a file a setting names. */
   usage: 2,
   /** The secret does not exist. */
   notFound: 3,

@@ -9,6 +9,7 @@ import { readPrivateKey } from "../shared/key-files.js";
 import { checkAlgorithm } from "../shared/names.js";
 import { writePrivateFile } from "../shared/private-file.js";
 import { ALL_ALGORITHMS, type Identity, issueToken } from "../shared/tokens.js";
+import { blameFile } from "./setting-files.js";
 
 /** Default token lifetime, as the flag spells it: one working day. */
 export const DEFAULT_TOKEN_TTL = "24h";
@@ -27,6 +28,11 @@ export interface TokenCreateArgs {
   subject: string;
   /** Resolved signing key path; absent when no setting or dev file names one. */
   signingKeyFile: string | undefined;
+  /**
+   * True when a flag or its environment twin named the signing key, so an
+   * unreadable one is a usage error; false for the dev state folder's.
+   */
+  isSigningKeyFileGiven?: boolean | undefined;
   /** Write here (mode 0600) instead of standard output. */
   outFile?: string | undefined;
 }
@@ -45,9 +51,9 @@ export async function createToken(
   if (ttlMs < 1000 || ttlMs > MAX_TOKEN_TTL_MS) {
     throw invalidArgument("ttl", "must be between 1s and 365d");
   }
-  const signingKey = readPrivateKey(
-    requireSigningKeyFile(args.signingKeyFile),
-    "signing-key-file",
+  const signingKeyFile = requireSigningKeyFile(args.signingKeyFile);
+  const signingKey = blameFile(args.isSigningKeyFileGiven === true, () =>
+    readPrivateKey(signingKeyFile, "signing-key-file"),
   );
 
   const token = await issueToken({ signingKey, identity, ttlMs });
@@ -86,9 +92,19 @@ function adminScope(algorithms: string[]): string[] {
         "or --algorithm all",
     );
   }
-  if (algorithms.includes(ALL_WORD)) return [ALL_ALGORITHMS];
-  for (const algorithm of algorithms) checkAlgorithm(algorithm);
-  return [...new Set(algorithms)];
+  const unique = [...new Set(algorithms)];
+  if (unique.includes(ALL_WORD)) {
+    // `all` beside names would silently widen a token meant to be narrow.
+    if (unique.length > 1) {
+      throw invalidArgument(
+        "algorithm",
+        "'all' stands for every algorithm; give it alone, not with names",
+      );
+    }
+    return [ALL_ALGORITHMS];
+  }
+  for (const algorithm of unique) checkAlgorithm(algorithm);
+  return unique;
 }
 
 function requireSigningKeyFile(path: string | undefined): string {
@@ -103,7 +119,8 @@ function requireSigningKeyFile(path: string | undefined): string {
 
 /**
  * Writes the token as a private file: mode 0600 from its first byte even
- * when an older file had a looser mode, and never half-written.
+ * when an older file had a looser mode, and never half-written. A path
+ * that cannot be written is a usage error: the user typed it.
  */
 function writeTokenFile(path: string, token: string): void {
   try {
@@ -111,7 +128,7 @@ function writeTokenFile(path: string, token: string): void {
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? "unwritable";
     throw new SecretsError(
-      "FAILED_PRECONDITION",
+      "INVALID_ARGUMENT",
       `out: cannot write ${path} (${reason})`,
       { field: "out", cause: error },
     );

@@ -58,6 +58,12 @@ describe("buildCliConfig", () => {
       );
       expect(config.tokenFile).toBe("/flag/token");
       expect(config.caFile).toBe("/env/ca.pem");
+      expect([...config.givenFiles].sort()).toEqual(["caFile", "tokenFile"]);
+    });
+
+    it("counts files found there as not given", () => {
+      const config = buildCliConfig({}, { SECRETS_STATE_DIR: stateDir });
+      expect(config.givenFiles.size).toBe(0);
     });
 
     it("trusts no CA file in plaintext mode", () => {

@@ -17,9 +17,15 @@ import { type CliRun, runSecretsctl } from "./run-secretsctl.js";
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
 const ALGORITHM = "demo/errors";
 
+/** A file that exists but holds no certificate. */
+const NOT_PEM = join(tmpfsDir("as-cli-fixtures-"), "not-a-ca.crt");
+writeFileSync(NOT_PEM, "this is not a certificate\n");
+
 interface Refusal {
   name: string;
   args: string[];
+  /** More arguments, for lines too long to read as one list. */
+  extraArgs?: string[];
   stdin?: Buffer | string;
   exitCode: number;
 }
@@ -71,6 +77,39 @@ const REFUSALS: Refusal[] = [
       "--value-file",
       "/nonexistent/value",
     ],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --token-file that does not exist",
+    args: ["list", ALGORITHM, "--token-file", "/nonexistent/admin.token"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --ca-file that does not exist",
+    args: ["list", ALGORITHM, "--ca-file", "/nonexistent/ca.crt"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --ca-file that is not a PEM certificate",
+    args: ["list", ALGORITHM, "--ca-file", NOT_PEM],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --signing-key-file that does not exist",
+    args: ["token", "create", "--algorithm", ALGORITHM],
+    extraArgs: ["--signing-key-file", "/nonexistent/signing.key"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "an --out in a folder that does not exist",
+    args: ["token", "create", "--algorithm", ALGORITHM],
+    extraArgs: ["--out", "/nonexistent/dir/agent.token"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "an admin token for all and a named algorithm",
+    args: ["token", "create", "--admin", "--algorithm", "all"],
+    extraArgs: ["--algorithm", ALGORITHM],
     exitCode: EXIT_CODES.usage,
   },
   {
@@ -190,10 +229,8 @@ describe("secretsctl refusals", () => {
   describe.each(REFUSALS)("given $name", (refusal) => {
     it("exits with its code, says one line and changes nothing", async () => {
       const before = await storeState();
-      const run = await runSecretsctl(refusal.args, {
-        env,
-        stdin: refusal.stdin,
-      });
+      const args = [...refusal.args, ...(refusal.extraArgs ?? [])];
+      const run = await runSecretsctl(args, { env, stdin: refusal.stdin });
       expect(run.code).toBe(refusal.exitCode);
       expectOneErrorLine(run);
       expect(await storeState()).toEqual(before);

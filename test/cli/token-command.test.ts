@@ -70,6 +70,11 @@ describe("createToken", () => {
       expect(identity).toMatchObject({ algorithms: ["a/b", "c/d"] });
     });
 
+    it("refuses all mixed with named algorithms", async () => {
+      const args = { ...base, isAdmin: true, algorithms: ["a/b", "all"] };
+      expect(await codeOf(() => createToken(args))).toBe("INVALID_ARGUMENT");
+    });
+
     it("refuses a token with no algorithm", async () => {
       const args = { ...base, isAdmin: true, algorithms: [] };
       expect(await codeOf(() => createToken(args))).toBe("INVALID_ARGUMENT");
@@ -97,6 +102,21 @@ describe("createToken", () => {
     it("says FAILED_PRECONDITION without a signing key", async () => {
       const args = { ...base, signingKeyFile: undefined };
       expect(await codeOf(() => createToken(args))).toBe("FAILED_PRECONDITION");
+    });
+
+    it("blames the command for a named signing key that is missing", async () => {
+      const missing = join(dir, "missing.key");
+      const found = { ...base, signingKeyFile: missing };
+      const given = { ...found, isSigningKeyFileGiven: true };
+      expect(await codeOf(() => createToken(found))).toBe(
+        "FAILED_PRECONDITION",
+      );
+      expect(await codeOf(() => createToken(given))).toBe("INVALID_ARGUMENT");
+    });
+
+    it("says INVALID_ARGUMENT for an --out that cannot be written", async () => {
+      const args = { ...base, outFile: join(dir, "no", "such", "t") };
+      expect(await codeOf(() => createToken(args))).toBe("INVALID_ARGUMENT");
     });
   });
 });

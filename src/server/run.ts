@@ -5,11 +5,10 @@
  */
 
 import { mkdirSync } from "node:fs";
-import { statePaths } from "../shared/dev-state.js";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { ServerConfig } from "./config.js";
-import { devGuide } from "./dev/dev-guide.js";
+import { DEV_SAMPLE, devGuide } from "./dev/dev-guide.js";
 import { ensureDevState } from "./dev/dev-state-setup.js";
 import { type RunningServer, startServer } from "./server.js";
 import { lockStateDir, type StateLock } from "./state-lock.js";
@@ -44,9 +43,7 @@ async function serve(
   logger: Logger,
 ): Promise<RunningServer> {
   const log = logger.child({ component: "main" });
-  const created = config.isDev
-    ? (await ensureDevState(config.stateDir)).created
-    : [];
+  const dev = config.isDev ? await ensureDevState(config.stateDir) : undefined;
   if (config.isPlaintext) {
     log.warn(
       { listen: config.listen },
@@ -68,11 +65,17 @@ async function serve(
     heartbeatMs: config.heartbeatMs,
     logger,
   });
-  if (config.isDev) {
-    const paths = statePaths(config.stateDir);
-    const isTls = !config.isPlaintext;
+  if (dev) {
+    const { paths, created, notes, sampleEnvNames } = dev;
     process.stdout.write(
-      devGuide({ paths, addr: running.addr, created, isTls }),
+      devGuide({
+        paths,
+        addr: running.addr,
+        created,
+        notes,
+        isSampleStored: sampleEnvNames.includes(DEV_SAMPLE.envName),
+        isTls: !config.isPlaintext,
+      }),
     );
   }
   return running;

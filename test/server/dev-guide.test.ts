@@ -14,9 +14,9 @@ import {
 
 const execFileAsync = promisify(execFile);
 
-/** The indented lines under "Try next". */
+/** The indented lines under the last "Try next". */
 function tryLines(guide: string): string[] {
-  const after = guide.split("Try next")[1] ?? "";
+  const after = guide.split("Try next").at(-1) ?? "";
   return after
     .split("\n")
     .filter((line) => line.startsWith("  "))
@@ -34,14 +34,17 @@ describe("secrets-server --dev guide", () => {
     await server?.stop();
   });
 
-  it("prints npx secretsctl lines that work as pasted", async () => {
+  /** Runs the lines of the `run`th guide (from 1) as pasted; their outputs. */
+  async function runGuideLines(run: number): Promise<string[]> {
     // The guide follows the "listening" line that startServerProcess awaits.
     await expect
-      .poll(() => tryLines(server.logs()), { timeout: 5_000 })
-      .toHaveLength(2);
-    const lines = tryLines(server.logs());
+      .poll(() => server.logs().split("Try next").length - 1, {
+        timeout: 5_000,
+      })
+      .toBe(run);
+    expect(tryLines(server.logs())).toHaveLength(2);
     const outputs: string[] = [];
-    for (const line of lines) {
+    for (const line of tryLines(server.logs())) {
       expect(line).toMatch(/(^|\| )npx secretsctl /);
       const { stdout } = await execFileAsync("sh", ["-c", line], {
         cwd: packageRoot(),
@@ -49,7 +52,18 @@ describe("secrets-server --dev guide", () => {
       });
       outputs.push(stdout);
     }
+    return outputs;
+  }
+
+  it("prints npx secretsctl lines that work as pasted", async () => {
+    const outputs = await runGuideLines(1);
     expect(outputs[0]).toMatch(/^created demo\/hello DB_PASSWORD/);
     expect(outputs[1]).toContain("Database password");
+  });
+
+  it("prints lines that work again after a restart on the same state", async () => {
+    await server.restart();
+    const outputs = await runGuideLines(2);
+    expect(outputs[0]).toMatch(/^updated demo\/hello DB_PASSWORD/);
   });
 });

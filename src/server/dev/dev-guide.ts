@@ -12,11 +12,26 @@ import {
   type StatePaths,
 } from "../../shared/dev-state.js";
 
+/**
+ * The sample secret of the lines to try, as in the README's walkthrough.
+ * Its value is a placeholder everybody knows, never a real secret.
+ */
+export const DEV_SAMPLE = {
+  algorithm: "demo/hello",
+  envName: "DB_PASSWORD",
+  displayName: "Database password",
+  value: "hunter2",
+} as const;
+
 export interface DevGuideOptions {
   paths: StatePaths;
   addr: string;
   /** Files made on this run; empty when everything was reused. */
   created: string[];
+  /** Lines the user should know about this run's state; default none. */
+  notes?: string[];
+  /** True when the sample secret is stored already (a re-run). */
+  isSampleStored?: boolean;
   /** False under `--insecure-plaintext`; the lines to try then say so. */
   isTls: boolean;
 }
@@ -48,12 +63,25 @@ export function devGuide(options: DevGuideOptions): string {
     `  CA cert     ${shownPath(paths.caCert)}`,
     `  server cert ${shownPath(paths.serverCert)}`,
     `  admin token ${shownPath(paths.adminToken)} (mode 0600)`,
+    ...(options.notes ?? []).map((note) => `note: ${note}`),
     "",
     "Try next, in another terminal in this folder:",
-    `  printf %s 'hunter2' | ${ctl} create demo/hello DB_PASSWORD --display-name "Database password"`,
-    `  ${ctl} list demo/hello`,
+    `  ${sampleWriteLine(ctl, options.isSampleStored === true)}`,
+    `  ${ctl} list ${DEV_SAMPLE.algorithm}`,
     "",
   ].join("\n");
+}
+
+/**
+ * The line that stores the sample secret: `create` the first time and
+ * `update` once it exists, so the line works as pasted on a re-run too.
+ */
+export function sampleWriteLine(ctl: string, isStored: boolean): string {
+  const { algorithm, envName, displayName, value } = DEV_SAMPLE;
+  const command = isStored
+    ? `update ${algorithm} ${envName} --value-stdin`
+    : `create ${algorithm} ${envName} --display-name "${displayName}"`;
+  return `printf '%s' '${value}' | ${ctl} ${command}`;
 }
 
 /**

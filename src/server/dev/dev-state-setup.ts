@@ -5,13 +5,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type StatePaths, statePaths } from "../../shared/dev-state.js";
+import { SecretsError } from "../../shared/errors.js";
 import { readPrivateKey } from "../../shared/key-files.js";
 import { writePrivateFile } from "../../shared/private-file.js";
 import { Redacted } from "../../shared/redacted.js";
 import { toVerifyKey, verifyToken } from "../../shared/tokens.js";
 import { Keyring } from "../crypto/keyring.js";
 import { writeAdminToken, writeSigningKeys } from "../state-keys.js";
+import { surveyDatabase } from "../store/database-survey.js";
 import { makeDevCertificates } from "./dev-certificates.js";
+import { DEV_SAMPLE } from "./dev-guide.js";
 
 /** Lifetime of the dev admin token, in milliseconds: one year. */
 export const DEV_ADMIN_TOKEN_TTL_MS = 365 * 86_400_000;
@@ -21,13 +24,27 @@ export interface DevStateReport {
   paths: StatePaths;
   /** Names of the files made this time (empty when all were reused). */
   created: string[];
+  /** What the user should know about this run's state, one line each. */
+  notes: string[];
+  /** Env names the guide's sample algorithm holds already, sorted. */
+  sampleEnvNames: string[];
 }
 
-/** Creates whatever is missing in `dir`; reuses what is there. */
+/**
+ * Creates whatever is missing in `dir`; reuses what is there. Refuses
+ * (FAILED_PRECONDITION naming kek-file, before anything is made) a folder
+ * whose database holds values sealed under a KEK the KEK file lacks, the
+ * file missing included: a fresh KEK would start a server on which every
+ * read of those values fails.
+ */
 export async function ensureDevState(dir: string): Promise<DevStateReport> {
   const paths = statePaths(dir);
   const created: string[] = [];
+  const notes: string[] = [];
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  const hadDatabase = existsSync(paths.database);
+  const survey = surveyDatabase(paths.database, DEV_SAMPLE.algorithm);
+  checkKekFileHolds(paths, survey.kekIds);
 
   if (!existsSync(paths.kekFile)) {
     Keyring.openOrCreate(paths.kekFile);
@@ -36,6 +53,7 @@ export async function ensureDevState(dir: string): Promise<DevStateReport> {
   if (!existsSync(paths.tokenSigningKey)) {
     writeSigningKeys(paths);
     created.push("token signing key");
+    if (hadDatabase) notes.push(NEW_SIGNING_KEY_NOTE);
   }
   if (!existsSync(paths.caCert) || !existsSync(paths.serverCert)) {
     await writeCertificates(paths);
@@ -50,7 +68,7 @@ export async function ensureDevState(dir: string): Promise<DevStateReport> {
     });
     created.push("admin token");
   }
-  return { paths, created };
+  return { paths, created, notes, sampleEnvNames: survey.envNames };
 }
 
 async function writeCertificates(paths: StatePaths): Promise<void> {
@@ -76,4 +94,45 @@ async function hasUsableAdminToken(paths: StatePaths): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Said when a state folder with a database gets a new signing key: the
+ * data is fine, but tokens signed by the old key no longer verify.
+ * Acceptable, since tokens are cheap to issue again; admin.token is
+ * reissued here already.
+ */
+const NEW_SIGNING_KEY_NOTE =
+  "new token signing key: agent and admin tokens issued before no longer " +
+  "verify; issue new ones with `secretsctl token create`";
+
+/** Throws unless the KEK file holds every KEK in `kekIds`. */
+function checkKekFileHolds(paths: StatePaths, kekIds: string[]): void {
+  const isFilePresent = existsSync(paths.kekFile);
+  const missing = isFilePresent ? missingKeks(paths.kekFile, kekIds) : kekIds;
+  if (missing.length === 0) return;
+  const problem = isFilePresent
+    ? `${paths.kekFile} does not hold the key`
+    : `${paths.kekFile} is missing`;
+  throw new SecretsError(
+    "FAILED_PRECONDITION",
+    `kek-file: ${problem}; ${paths.database} holds secrets sealed under ` +
+      `another key (KEK ${missing.join(", ")}): restore that key's KEK ` +
+      "file, or move the database away to start empty",
+    { field: "kek-file" },
+  );
+}
+
+/** The ids in `kekIds` the KEK file lacks; a malformed file throws. */
+function missingKeks(kekFile: string, kekIds: string[]): string[] {
+  if (kekIds.length === 0) return [];
+  const keyring = Keyring.open(kekFile);
+  return kekIds.filter((id) => {
+    try {
+      keyring.keyFor(id);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }

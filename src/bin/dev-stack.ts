@@ -3,7 +3,7 @@
  * `npm start`: the whole thing on one machine. Starts `secrets-server
  * --dev`, issues an agent token for the sample algorithm `demo/hello`
  * into the dev state folder, starts `secrets-agent` writing to a tmpfs
- * file, and prints what to try. Ctrl-C stops both.
+ * file, and prints what to try. Ctrl-C, SIGTERM or SIGHUP stops both.
  *
  * Only this program guesses settings for the agent (from the dev state
  * folder); the agent itself never does.
@@ -12,7 +12,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
-import { secretsctlCommand } from "../server/dev/dev-guide.js";
+import { openAdmin } from "../cli/admin-client.js";
+import { buildCliConfig } from "../cli/config.js";
+import {
+  DEV_SAMPLE,
+  sampleWriteLine,
+  secretsctlCommand,
+  shellQuote,
+} from "../server/dev/dev-guide.js";
 import { DEV_STATE_DIR, statePaths } from "../shared/dev-state.js";
 import { readPrivateKey } from "../shared/key-files.js";
 import { packageRoot } from "../shared/package-root.js";
@@ -24,7 +31,7 @@ import {
 } from "../shared/usage-errors.js";
 
 /** The sample algorithm of the walkthrough. */
-const DEMO_ALGORITHM = "demo/hello";
+const DEMO_ALGORITHM = DEV_SAMPLE.algorithm;
 
 /** Agent tokens issued here last a day; rerun `npm start` for a new one. */
 const DEMO_TOKEN_TTL_MS = 24 * 3_600_000;
@@ -67,14 +74,20 @@ function parseOptions(): DevStackOptions {
 const binPath = (name: string) =>
   join(packageRoot(), "dist/src/bin", `${name}.js`);
 
-/** Spawns a bin; its logs go to our stderr; resolves on `msg` with `addr`. */
+/**
+ * Spawns a bin and adds it to `children` at once, so a stop signal during
+ * its start stops it too; its logs go to our stderr; resolves on `msg`
+ * with `addr`.
+ */
 function startChild(
   name: string,
   args: string[],
+  children: ChildProcess[],
 ): Promise<{ child: ChildProcess; addr: string }> {
   const child = spawn(process.execPath, [binPath(name), ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  children.push(child);
   const wanted = name === "secrets-server" ? "listening" : "health listening";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -128,11 +141,36 @@ async function writeDemoToken(stateDir: string): Promise<string> {
   return tokenFile;
 }
 
-function printTryLines(
-  options: DevStackOptions,
-  serverAddr: string,
-  healthAddr: string,
-): void {
+/**
+ * True when the sample secret exists already (a re-run on kept state), so
+ * the line to try updates it instead of failing with ALREADY_EXISTS.
+ * Asked of the server like any admin client would; when the question
+ * fails, the first-run line is shown.
+ */
+async function isSampleStored(options: DevStackOptions, addr: string) {
+  const config = buildCliConfig({ addr, stateDir: options.stateDir }, {});
+  const admin = openAdmin(config);
+  try {
+    await admin.getSecret({
+      algorithm: DEV_SAMPLE.algorithm,
+      envName: DEV_SAMPLE.envName,
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    admin.close();
+  }
+}
+
+interface TryLinesOptions {
+  serverAddr: string;
+  healthAddr: string;
+  isSampleStored: boolean;
+}
+
+function printTryLines(options: DevStackOptions, lines: TryLinesOptions) {
+  const { serverAddr, healthAddr } = lines;
   const ctl = secretsctlCommand({
     addr: serverAddr,
     stateDir: options.stateDir,
@@ -143,8 +181,8 @@ function printTryLines(
       "",
       `secrets-server (dev) on ${serverAddr}; secrets-agent for ${DEMO_ALGORITHM} writes ${options.file}`,
       "Try, in another terminal in this folder:",
-      `  printf '%s' 's3cr3t' | ${ctl} create ${DEMO_ALGORITHM} DB_PASSWORD --display-name "Database password"`,
-      `  set -a; . ${options.file}; set +a; echo $DB_PASSWORD`,
+      `  ${sampleWriteLine(ctl, lines.isSampleStored)}`,
+      `  set -a; . ${shellQuote(options.file)}; set +a; echo "$${DEV_SAMPLE.envName}"`,
       `Agent health: curl -s http://${healthAddr}/status`,
       "Ctrl-C stops both.",
       "",
@@ -152,60 +190,93 @@ function printTryLines(
   );
 }
 
+/**
+ * The signals that stop the stack: Ctrl-C (SIGINT), `kill` or a
+ * supervisor (SIGTERM, which `npm start` forwards to us because its
+ * script execs node), and a closed terminal (SIGHUP). Each stops both
+ * children before dev-stack exits, so neither outlives it.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+interface Stopper {
+  /** Stops the children, newest first, then exits; later calls do nothing. */
+  stop(exitCode: number): Promise<void>;
+  isStopping(): boolean;
+}
+
+function childStopper(children: ChildProcess[]): Stopper {
+  let isStopping = false;
+  return {
+    isStopping: () => isStopping,
+    stop: async (exitCode) => {
+      if (isStopping) return;
+      isStopping = true;
+      for (const child of [...children].reverse()) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGTERM");
+          await new Promise((resolve) => child.once("exit", resolve));
+        }
+      }
+      process.exit(exitCode);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const children: ChildProcess[] = [];
-  let isStopping = false;
-  const stopAll = async (exitCode: number) => {
-    if (isStopping) return;
-    isStopping = true;
-    for (const child of [...children].reverse()) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((resolve) => child.once("exit", resolve));
-      }
-    }
-    process.exit(exitCode);
-  };
-  process.once("SIGINT", () => void stopAll(0));
-  process.once("SIGTERM", () => void stopAll(0));
+  const stopper = childStopper(children);
+  for (const signal of STOP_SIGNALS) {
+    process.once(signal, () => void stopper.stop(0));
+  }
 
   try {
-    const server = await startChild("secrets-server", [
-      "--dev",
-      "--state-dir",
-      options.stateDir,
-      "--listen",
-      options.listen,
-    ]);
-    children.push(server.child);
+    const server = await startChild(
+      "secrets-server",
+      ["--dev", "--state-dir", options.stateDir, "--listen", options.listen],
+      children,
+    );
     const tokenFile = await writeDemoToken(options.stateDir);
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o750 });
-    const agent = await startChild("secrets-agent", [
-      "--addr",
-      server.addr,
-      "--token-file",
-      tokenFile,
-      "--ca-file",
-      statePaths(options.stateDir).caCert,
-      "--file",
-      options.file,
-      "--health-addr",
-      options.healthAddr,
-    ]);
-    children.push(agent.child);
+    const agent = await startChild(
+      "secrets-agent",
+      agentArgs(options, { serverAddr: server.addr, tokenFile }),
+      children,
+    );
     for (const child of children) {
       child.once("exit", (code) => {
-        if (isStopping) return;
+        if (stopper.isStopping()) return;
         process.stderr.write(`dev-stack: a child exited (${code}); stopping\n`);
-        void stopAll(1);
+        void stopper.stop(1);
       });
     }
-    printTryLines(options, server.addr, agent.addr);
+    printTryLines(options, {
+      serverAddr: server.addr,
+      healthAddr: agent.addr,
+      isSampleStored: await isSampleStored(options, server.addr),
+    });
   } catch (error) {
     process.stderr.write(`dev-stack: ${(error as Error).message}\n`);
-    await stopAll(1);
+    await stopper.stop(1);
   }
+}
+
+function agentArgs(
+  options: DevStackOptions,
+  server: { serverAddr: string; tokenFile: string },
+): string[] {
+  return [
+    "--addr",
+    server.serverAddr,
+    "--token-file",
+    server.tokenFile,
+    "--ca-file",
+    statePaths(options.stateDir).caCert,
+    "--file",
+    options.file,
+    "--health-addr",
+    options.healthAddr,
+  ];
 }
 
 await main();

@@ -82,11 +82,14 @@ describe("secrets-server --dev and its state folder", () => {
       copyFileSync(savedKek, kekFile);
       rmSync(join(stateDir, "token-signing.key"));
       const server = await startServerProcess({ stateDir });
-      await expect
-        .poll(() => server.logs(), { timeout: 5_000 })
-        .toContain("Try next");
-      expect(server.logs()).toMatch(/^note: new token signing key/m);
-      expect(await server.stop()).toBe(0);
+      try {
+        await expect
+          .poll(() => server.logs(), { timeout: 5_000 })
+          .toContain("Try next");
+        expect(server.logs()).toMatch(/^note: new token signing key/m);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
     });
   });
 });

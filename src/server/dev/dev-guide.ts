@@ -107,7 +107,7 @@ export function shownPath(path: string): string {
 }
 
 /** `text` as one shell word: bare when safe, else single-quoted. */
-function shellQuote(text: string): string {
+export function shellQuote(text: string): string {
   if (/^[\w@%+=:,./-]+$/.test(text)) return text;
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }

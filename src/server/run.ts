@@ -4,12 +4,13 @@
  * SIGINT that drains calls and exits 0.
  */
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { ServerConfig } from "./config.js";
 import { DEV_SAMPLE, devGuide } from "./dev/dev-guide.js";
 import { ensureDevState } from "./dev/dev-state-setup.js";
+import { checkListenFree } from "./port-probe.js";
 import { type RunningServer, startServer } from "./server.js";
 import { lockStateDir, type StateLock } from "./state-lock.js";
 
@@ -22,6 +23,10 @@ export async function runServer(
   logger: Logger,
 ): Promise<RunningServer> {
   if (config.isDev) {
+    // A new folder is checked for first: made for a server that then
+    // cannot bind, it would stay behind full of keys. An existing folder
+    // takes its lock first, which names the pid of a server already on it.
+    if (!existsSync(config.stateDir)) await checkListenFree(config.listen);
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   }
   // Before dev setup, so two dev servers started at once do not both

@@ -3,7 +3,9 @@
  * `npm run build` first; `npm test` does): usage errors, a busy port, a
  * second server on the same state folder, `init`.
  */
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliRun, runNodeBin } from "../cli/run-secretsctl.js";
 import {
@@ -47,21 +49,23 @@ describe("secrets-server command line", () => {
   });
 
   describe("when the port is taken", () => {
-    it("logs one JSON error naming the address and EADDRINUSE, exits 1", async () => {
+    it("logs one JSON error naming the address and EADDRINUSE, exits 1, makes no state folder", async () => {
       const squatter = createServer();
       await new Promise<void>((resolve) =>
         squatter.listen(0, "127.0.0.1", resolve),
       );
       const { port } = squatter.address() as { port: number };
       const listen = `127.0.0.1:${port}`;
+      const stateDir = join(tmpfsDir("as-busy-"), "state");
       try {
         const run = await runServerBin([
           "--dev",
           "--state-dir",
-          tmpfsDir("as-busy-"),
+          stateDir,
           "--listen",
           listen,
         ]);
+        expect(existsSync(stateDir)).toBe(false);
         expect(run.code).toBe(1);
         const lines = run.stderr.trimEnd().split("\n");
         // Every line is pino's JSON: no raw grpc-js line, no plain text.

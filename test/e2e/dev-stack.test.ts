@@ -6,23 +6,23 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import {
+  cpSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/shared/package-root.js";
 import { tmpfsDir } from "../helpers/tmpfs.js";
 import { waitUntil } from "./agent-harness.js";
 
 const execFileAsync = promisify(execFile);
 
-// Made before the afterAll below, whose stops therefore run first
-// (after-hooks run in reverse): no agent is left to restore files into it.
 const dir = tmpfsDir("as-e2e-devstack-");
 const stateDir = join(dir, "state");
 const envFile = join(dir, "run", "secrets.env");
@@ -59,7 +59,9 @@ function stackPids(): number[] {
   return pids;
 }
 
-afterAll(() => {
+// A stack a test failed to stop is killed right after that test, so it
+// cannot fail the next one nor write into the folder once it is removed.
+afterEach(() => {
   for (const pid of stackPids()) {
     try {
       process.kill(pid, "SIGKILL");
@@ -69,14 +71,33 @@ afterAll(() => {
   }
 });
 
+/**
+ * A copy of the package (sources, contract, build settings; the same
+ * node_modules) in this test's folder. `npm start` builds before it
+ * starts, and building the shared dist/ would rewrite the binaries that
+ * other test files run at the same moment.
+ */
+function packageCopy(): string {
+  const copy = join(dir, "package");
+  for (const entry of ["package.json", "tsconfig.json", "src", "proto"]) {
+    cpSync(join(packageRoot(), entry), join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(packageRoot(), "node_modules"), join(copy, "node_modules"));
+  return copy;
+}
+
 interface Stack {
   process: ChildProcess;
   stdout: () => string;
 }
 
-function startStack(command: string, args: string[]): Stack {
+function startStack(
+  command: string,
+  args: string[],
+  cwd: string = packageRoot(),
+): Stack {
   const child = spawn(command, args, {
-    cwd: packageRoot(),
+    cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -143,7 +164,11 @@ describe("dev-stack (npm start)", () => {
   }, 60_000);
 
   it("as npm start on the same state: the printed lines work again; SIGTERM to npm stops everything", async () => {
-    const npm = startStack("npm", ["start", "--", ...STACK_ARGS]);
+    const npm = startStack(
+      "npm",
+      ["start", "--", ...STACK_ARGS],
+      packageCopy(),
+    );
     expect(await runPrintedLines(npm)).toBe(true);
     expect(await stopsEverything(npm.process, "SIGTERM")).toBe(true);
   }, 120_000);

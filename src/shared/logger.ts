@@ -42,7 +42,7 @@ export interface LoggerOptions {
 /** The root logger of a process. */
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? process.env.SECRETS_LOG_LEVEL ?? "info";
-  const destination = options.destination ?? pino.destination(2);
+  const destination = options.destination ?? standardError();
   return pino(
     {
       name: options.name,
@@ -54,6 +54,17 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
+}
+
+/**
+ * Standard error, written synchronously. An asynchronous destination is
+ * flushed at exit by a loop that retries a failed write for as long as it
+ * fails: with the reader of standard error gone (EPIPE), a process asked
+ * to stop never exited. A synchronous write meets EPIPE at once, and pino
+ * then drops further lines instead.
+ */
+function standardError(): DestinationStream {
+  return pino.destination({ dest: 2, sync: true });
 }
 
 /** A logger that drops everything, for library callers that pass none. */

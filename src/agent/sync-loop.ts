@@ -6,7 +6,7 @@
  *   taken for dead and resubscribed; failures back off exponentially with
  *   full jitter from 0.5 s to 30 s. A stream that was up and is lost is
  *   reopened after a uniform pick in [0, 20 s) instead, and retried from
- *   a 16 s ceiling, so the agents of a restarting service come back
+ *   a 2 s ceiling, so the agents of a restarting service come back
  *   spread out, not in one second.
  * - the unary refresh, safety net: every `refreshMs` ±10 %, with the known
  *   revision, so a stream that died without a word still delivers.
@@ -29,6 +29,7 @@ import {
   jitterMs,
   RECONNECT_SPREAD_MS,
   reconnectSpreadMs,
+  SPREAD_TO_RETRY_RATIO,
 } from "./backoff.js";
 import { type Clock, Sleeper } from "./clock.js";
 import type {
@@ -213,7 +214,7 @@ async function runStreamLoop(
       // service sees at once: spread those reconnects wide, and keep
       // later retries on that scale (see RECONNECT_SPREAD_MS).
       const spreadMs = options.reconnectSpreadMs ?? RECONNECT_SPREAD_MS;
-      if (outcome.hadEvents) backoff.skipTo(spreadMs / 2);
+      if (outcome.hadEvents) backoff.skipTo(spreadMs / SPREAD_TO_RETRY_RATIO);
       const delayMs = outcome.hadEvents
         ? reconnectSpreadMs(options.random, spreadMs)
         : backoff.nextDelayMs();

@@ -218,7 +218,7 @@ describe("runSyncLoop", () => {
       await loop.done;
     });
 
-    it("backs off on the spread's scale, not from 0.5 s, if that reconnect fails", async () => {
+    it("backs off from a 2 s ceiling, not 0.5 s, if that reconnect fails", async () => {
       const delivery = new ScriptedDelivery();
       const loop = start(delivery, 60_000, () => 0.99);
       await vi.advanceTimersByTimeAsync(10);
@@ -228,16 +228,16 @@ describe("runSyncLoop", () => {
       expect(delivery.watches).toHaveLength(2);
       const down = new SecretsError("UNAVAILABLE", "down");
       delivery.lastWatch?.handlers.onEnd(down);
-      // A 0.99 pick of a 16 s ceiling: nothing within the old 0.5 s.
-      await vi.advanceTimersByTimeAsync(15_000);
+      // A 0.99 pick of a 2 s ceiling: nothing within the old 0.5 s.
+      await vi.advanceTimersByTimeAsync(1_900);
       expect(delivery.watches).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(900);
+      await vi.advanceTimersByTimeAsync(100);
       expect(delivery.watches).toHaveLength(3);
-      // Then 30 s, the largest step.
+      // Then a 4 s ceiling, growing as usual.
       delivery.lastWatch?.handlers.onEnd(down);
-      await vi.advanceTimersByTimeAsync(29_000);
+      await vi.advanceTimersByTimeAsync(3_800);
       expect(delivery.watches).toHaveLength(3);
-      await vi.advanceTimersByTimeAsync(1_000);
+      await vi.advanceTimersByTimeAsync(200);
       expect(delivery.watches).toHaveLength(4);
       loop.stop.abort();
       await loop.done;

@@ -27,8 +27,13 @@ import { type BenchSizes, envNameOf, markerValue, PUSH_BASE } from "./sizes.js";
 /** Longest one update may take to show up before it counts as lost, ms. */
 const UPDATE_TIMEOUT_MS = 5_000;
 
-/** Pause between updates so each is timed alone, in milliseconds. */
-const GAP_MS = 5;
+/**
+ * Pause between updates, in milliseconds: longer than the agent's burst
+ * settle (SETTLE_MS, 25 ms), so each update is a lone change, timed
+ * alone. A change that follows another within the settle is part of a
+ * burst and waits for the burst to end, on purpose (see coalescer.ts).
+ */
+const GAP_MS = 50;
 
 /**
  * Latencies of one series, in milliseconds, from the start point: the

@@ -14,7 +14,10 @@
  * do not reach a script that might print its environment.
  *
  * Limitation: a command that needs more variables must set them itself
- * (`env NAME=value cmd`, or a wrapper script).
+ * (`env NAME=value cmd`, or a wrapper script). A signal reaches the
+ * algorithm only when agent and algorithm share a process namespace
+ * (in Kubernetes, `shareProcessNamespace: true`); the pid is read from
+ * the pidfile at each reload.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";

@@ -1,6 +1,9 @@
 /**
  * Checks that the env file's folder lives in memory (tmpfs or ramfs), so
  * secrets never reach a disk, a snapshot of a disk or a backup.
+ *
+ * Limitation: the agent does not create or mount the folder; the
+ * platform provides it as a tmpfs or ramfs mount.
  */
 import { statfs } from "node:fs/promises";
 import { SecretsError } from "../shared/errors.js";

@@ -2,6 +2,10 @@
  * `secretsctl token create`: signs a token locally with the token signing
  * key. The server holds only the public half, so issuing needs no call to
  * it; whoever can read the signing key can issue tokens.
+ *
+ * Limitation: that makes the signing key as sensitive as every token it
+ * could mint; in dev mode it sits in the state folder beside the
+ * database and the key-encryption key.
  */
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";

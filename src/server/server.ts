@@ -156,6 +156,12 @@ export async function startServer(
   return { addr, store, stop };
 }
 
+/**
+ * TLS credentials, demanding client certificates when a client CA is set.
+ *
+ * Limitation: a client certificate is checked, not used for identity;
+ * what a caller may do comes from its token alone.
+ */
 function makeCredentials(tls: TlsFiles | "plaintext"): ServerCredentials {
   if (tls === "plaintext") return ServerCredentials.createInsecure();
   const clientCa = tls.clientCaFile

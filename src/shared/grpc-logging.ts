@@ -6,6 +6,9 @@
  * an operator who turns tracing on to debug does not spill tokens. A
  * process with a pino logger (the server) routes them into it instead,
  * so that standard error carries JSON lines only.
+ *
+ * Limitation: only credentials are masked; other request metadata is
+ * printed as grpc-js writes it.
  */
 import { format } from "node:util";
 import { setLogger } from "@grpc/grpc-js";

@@ -13,6 +13,10 @@
  * does with later commands. test/shared/reserved-env-names.test.ts shows
  * a few of them in the real shells.
  *
+ * Limitation: names are compared in upper case, so `status` (zsh) also
+ * refuses `STATUS`, and `path` refuses `Path`; a few harmless names are
+ * lost that way, on purpose, rather than keep a case-by-case list.
+ *
  * Allowed on purpose:
  * - Proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY): their
  *   URLs often carry proxy credentials, which is exactly what a secret is

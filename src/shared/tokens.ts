@@ -3,6 +3,10 @@
  * the public key and verifies; whoever holds the private key (an operator,
  * or `secretsctl` in dev mode) issues. An agent token names exactly one
  * algorithm; an admin token names the algorithms it may manage, or `*`.
+ *
+ * Limitation: there is no revocation list. A token is good until its
+ * `exp` (a watch stream opened with it ends then too); cutting one off
+ * earlier means rotating the signing key, which ends every token.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";

@@ -12,6 +12,10 @@
  *
  * `algorithm-secrets/reader` reads the format (see `src/reader/
  * env-file-header.ts`) to refuse a file in a dialect it does not read.
+ *
+ * Limitation: an agent upgraded from a version without `format=` in the
+ * header rewrites an unchanged file once (and sends one reload), since
+ * the header it would write differs.
  */
 import type { EnvFileHeader } from "./dialect.js";
 

@@ -2,6 +2,9 @@
  * The key-encryption keys (KEKs): a JSON file `{active, keys: {id: base64}}`
  * with mode 0600. The active key wraps new data keys; every listed key
  * still unwraps, so a rotation never strands a value.
+ *
+ * Limitation: old keys are never removed from the file; there is no
+ * command yet that drops a key once nothing is wrapped under it.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";

@@ -3,6 +3,13 @@
  * their metadata, and decrypted snapshots for delivery. Every write runs
  * in one SQLite transaction that also bumps the algorithm's revision, so a
  * failed write leaves nothing behind and the revision unchanged.
+ *
+ * Limitation: one server process owns the database (see state-lock.ts);
+ * several replicas need a shared store, which is not built yet. An
+ * update always makes a new version, even when it sets the value the
+ * secret had: values are never compared (agents then rewrite nothing).
+ * Each value's length is stored beside it in clear, as its ciphertext's
+ * length would tell anyway (AES-GCM does not pad).
  */
 import { invalidArgument, SecretsError } from "../../shared/errors.js";
 import {

@@ -79,32 +79,33 @@ export class Backoff {
  * agent loses its stream at the same instant; were they all to retry
  * within the usual first backoff (0.5 s), thousands of TLS handshakes
  * would hit the new process in the same second and time out together.
- * Spread uniformly over 20 s, each second sees about 5 % of them, and
- * those that try before the service is back still arrive spread out by
- * their full-jitter backoff. 20 s stays under {@link BACKOFF_MAX_MS}, so
- * a stream is still back within 30 s of the service.
  *
- * If that first reconnect fails (the service is not back yet), the
- * backoff goes on from a 2 s ceiling (then 4 s, 8 s, …, 30 s) rather than
- * from 0.5 s: otherwise every agent that tried too early would retry
- * within a second or two of each other when the service returns, which
- * is the herd the spread exists to avoid. Not from the spread's own
- * scale either: under a storm a few connections are reset by a busy
- * service, and measured with 10,000 agents, retrying those after up to
- * 16 s and then 30 s stretched the storm's tail from ~28 s to ~50 s.
+ * Why 28 s: spread uniformly, 10,000 agents arrive at about 360 a
+ * second, what one process can take while it also serves. Measured with
+ * the bench's storm (10,000 agents, server and simulated agents sharing
+ * two cores): over 20 s (500 a second) the service's accept queue
+ * overflowed, reset a few per cent of the handshakes and the retries fed
+ * the overload (all back in 31 to 51 s over five runs); over 28 s, in
+ * 31.4 and 31.6 s (30.5 to 39.7 s over three runs with a 4 s retry
+ * ceiling). 28 s stays under {@link BACKOFF_MAX_MS}, so a stream is still
+ * back within 30 s of the service.
  *
  * Limitation: one agent alone losing its stream (a network blip) also
- * waits up to 20 s, 10 s on average, to reopen it; the file keeps the
+ * waits up to 28 s, 14 s on average, to reopen it; the file keeps the
  * last good secrets meanwhile and the refresh still runs.
  */
-export const RECONNECT_SPREAD_MS = 20_000;
+export const RECONNECT_SPREAD_MS = 28_000;
 
 /**
- * The first retry ceiling after a failed spread reconnect is the spread
- * divided by this: 2 s for the 20 s spread (4 s, tried too, left a
- * longer tail of retried resets in the 10,000-agent storm).
+ * Backoff ceiling after that first reconnect fails (the service is not
+ * back yet, or reset the connection under load), in milliseconds; then
+ * 4 s, 8 s, … 30 s as usual. Not 0.5 s: every agent that tried too early
+ * would retry within a second or two of each other when the service
+ * returns, the herd the spread exists to avoid. Not the spread's scale
+ * either: retrying after up to 16 s and then 30 s stretched the storm's
+ * tail from ~28 s to ~50 s (4 s: 40 s in one run).
  */
-export const SPREAD_TO_RETRY_RATIO = 10;
+export const LOST_STREAM_RETRY_CEILING_MS = 2_000;
 
 /** The delay before reopening a stream that was up: uniform in [0, spread). */
 export function reconnectSpreadMs(

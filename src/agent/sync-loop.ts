@@ -5,7 +5,7 @@
  *   commits it. A stream silent (no snapshot, no heartbeat) for 45 s is
  *   taken for dead and resubscribed; failures back off exponentially with
  *   full jitter from 0.5 s to 30 s. A stream that was up and is lost is
- *   reopened after a uniform pick in [0, 20 s) instead, and retried from
+ *   reopened after a uniform pick in [0, 28 s) instead, and retried from
  *   a 2 s ceiling, so the agents of a restarting service come back
  *   spread out, not in one second.
  * - the unary refresh, safety net: every `refreshMs` ±10 %, with the known
@@ -27,9 +27,8 @@ import type { StreamState } from "./agent-status.js";
 import {
   Backoff,
   jitterMs,
-  RECONNECT_SPREAD_MS,
+  LOST_STREAM_RETRY_CEILING_MS,
   reconnectSpreadMs,
-  SPREAD_TO_RETRY_RATIO,
 } from "./backoff.js";
 import { type Clock, Sleeper } from "./clock.js";
 import type {
@@ -78,7 +77,7 @@ export interface SyncLoopOptions {
   streamSilenceMs?: number;
   /** Default `Math.random`; for jitter and backoff. */
   random?: () => number;
-  /** Spread of the first reconnect after a lost stream, ms; default 20 000. */
+  /** Spread of the first reconnect after a lost stream, ms; default 28 000. */
   reconnectSpreadMs?: number;
   /**
    * Subscribes to token changes. Each loop then ends its current (or
@@ -211,12 +210,11 @@ async function runStreamLoop(
     } else {
       reports.onStreamState("backoff");
       // Losing a stream that was up is what every agent of a restarting
-      // service sees at once: spread those reconnects wide, and keep
-      // later retries on that scale (see RECONNECT_SPREAD_MS).
-      const spreadMs = options.reconnectSpreadMs ?? RECONNECT_SPREAD_MS;
-      if (outcome.hadEvents) backoff.skipTo(spreadMs / SPREAD_TO_RETRY_RATIO);
+      // service sees at once: spread those reconnects wide, and retry a
+      // failed one from a wider first step (see RECONNECT_SPREAD_MS).
+      if (outcome.hadEvents) backoff.skipTo(LOST_STREAM_RETRY_CEILING_MS);
       const delayMs = outcome.hadEvents
-        ? reconnectSpreadMs(options.random, spreadMs)
+        ? reconnectSpreadMs(options.random, options.reconnectSpreadMs)
         : backoff.nextDelayMs();
       await sleeper.sleep(delayMs);
     }

@@ -76,7 +76,7 @@ function start(
     refreshMs,
     isWatchEnabled: true,
     // Mid-range picks by default: backoff delays are half their ceiling,
-    // jitter none, the reconnect spread's pick 10 s.
+    // jitter none, the reconnect spread's pick 14 s.
     random,
     ...extra,
   });
@@ -204,13 +204,13 @@ describe("runSyncLoop", () => {
   });
 
   describe("when a stream that was up is lost", () => {
-    it("reopens it at a pick spread over 20 s, not within the first backoff", async () => {
+    it("reopens it at a pick spread over 28 s, not within the first backoff", async () => {
       const delivery = new ScriptedDelivery();
       const loop = start(delivery);
       await vi.advanceTimersByTimeAsync(10);
       delivery.lastWatch?.handlers.onEvent(heartbeat(1));
       delivery.lastWatch?.handlers.onEnd();
-      await vi.advanceTimersByTimeAsync(9_000);
+      await vi.advanceTimersByTimeAsync(13_000);
       expect(delivery.watches).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(1_100);
       expect(delivery.watches).toHaveLength(2);
@@ -224,7 +224,7 @@ describe("runSyncLoop", () => {
       await vi.advanceTimersByTimeAsync(10);
       delivery.lastWatch?.handlers.onEvent(heartbeat(1));
       delivery.lastWatch?.handlers.onEnd();
-      await vi.advanceTimersByTimeAsync(19_900);
+      await vi.advanceTimersByTimeAsync(27_800);
       expect(delivery.watches).toHaveLength(2);
       const down = new SecretsError("UNAVAILABLE", "down");
       delivery.lastWatch?.handlers.onEnd(down);

@@ -21,7 +21,7 @@
  * The loop takes its clock, its stop signal and its reports as arguments,
  * so a test can drive real passes with a fake service.
  */
-import { SecretsError } from "../shared/errors.js";
+import { isIdentityRefusal, SecretsError } from "../shared/errors.js";
 import type { Snapshot, WatchEvent } from "../shared/messages.js";
 import type { StreamState } from "./agent-status.js";
 import {
@@ -102,10 +102,6 @@ export async function runSyncLoop(options: SyncLoopOptions): Promise<void> {
   options.reports.onStreamState("stopped");
 }
 
-function isDecision(error: SecretsError): boolean {
-  return error.code === "PERMISSION_DENIED" || error.code === "UNAUTHENTICATED";
-}
-
 /** A sleeper for slow-path waits, woken by each token change. */
 function slowPathSleeper(options: SyncLoopOptions): Sleeper {
   const sleeper = new Sleeper(options.clock, options.stop);
@@ -122,7 +118,7 @@ async function runRefreshLoop(
   while (!options.stop.aborted) {
     const error = await refreshOnce(options);
     const intervalMs = jitterMs(options.refreshMs, 0.1, options.random);
-    if (error && isDecision(error)) {
+    if (error && isIdentityRefusal(error.code)) {
       await slowSleeper.sleep(intervalMs);
       continue;
     }
@@ -204,7 +200,7 @@ async function runStreamLoop(
     if (outcome.isTokenChange) continue;
     reports.onFailure(outcome.error, "stream");
 
-    if (isDecision(outcome.error)) {
+    if (isIdentityRefusal(outcome.error.code)) {
       reports.onStreamState("slow-retry");
       await slowSleeper.sleep(jitterMs(options.refreshMs, 0.1, options.random));
     } else {

@@ -16,7 +16,7 @@
  * is older than {@link RACE_WINDOW_MS}, and the agent keeps its newer
  * file until it is restarted or the service's revision passes it.
  */
-import { SecretsError } from "../shared/errors.js";
+import { isIdentityRefusal, SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { Snapshot } from "../shared/messages.js";
 import type { AgentMetrics } from "./agent-metrics.js";
@@ -105,7 +105,7 @@ class SyncReporter implements SyncReports {
       "sync error detail",
     );
     const fields = { source, code };
-    if (code === "PERMISSION_DENIED" || code === "UNAUTHENTICATED") {
+    if (isIdentityRefusal(code)) {
       this.#log.error(fields, "service refused the agent; keeping the file");
       this.#targets.onRefused?.();
     } else if (status.isReady) {

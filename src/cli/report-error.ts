@@ -3,7 +3,11 @@
  * the problem, and an exit code that tells scripts which kind it was.
  * Messages come from SecretsError, which never carries a value or token.
  */
-import { type ErrorCode, SecretsError } from "../shared/errors.js";
+import {
+  type ErrorCode,
+  isIdentityRefusal,
+  SecretsError,
+} from "../shared/errors.js";
 import { describeTransportMismatch } from "../shared/transport-mismatch.js";
 
 /**
@@ -76,7 +80,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
   if (safe.code === "DEADLINE_EXCEEDED") {
     return `no answer from ${addr} within ${context.timeoutMs ?? "?"} ms (DEADLINE_EXCEEDED)`;
   }
-  if (safe.code === "UNAUTHENTICATED" || safe.code === "PERMISSION_DENIED") {
+  if (isIdentityRefusal(safe.code)) {
     return `${oneLine(safe.message)} (${safe.code}; check --token-file)`;
   }
   return oneLine(safe.message);

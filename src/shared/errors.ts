@@ -49,14 +49,13 @@ export class SecretsError extends Error {
   }
 }
 
-/** True for the codes where trying the same call again later may succeed. */
-export function isRetryable(code: ErrorCode): boolean {
-  return (
-    code === "UNAVAILABLE" ||
-    code === "DEADLINE_EXCEEDED" ||
-    code === "RESOURCE_EXHAUSTED" ||
-    code === "INTERNAL"
-  );
+/**
+ * True for the codes by which the service refuses the caller's identity:
+ * a decision, not an outage, that only a new token can change, so a
+ * client retries it slowly rather than on its outage backoff.
+ */
+export function isIdentityRefusal(code: ErrorCode): boolean {
+  return code === "PERMISSION_DENIED" || code === "UNAUTHENTICATED";
 }
 
 /** Shorthand for the most common refusal: a named field is wrong. */

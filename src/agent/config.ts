@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import {
   checkSetting,
+  envBoolean,
   hostPortSchema,
   oneOf,
+  optionKey,
 } from "../shared/check-setting.js";
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
@@ -115,7 +117,7 @@ function pickRaw(
   env: NodeJS.ProcessEnv,
   flags: Record<string, unknown>,
 ): string | boolean | undefined {
-  const key = camelCase(setting.name);
+  const key = optionKey(setting.name);
   // commander stores `--no-watch` as `watch: false`.
   const flagValue =
     setting.name === "no-watch"
@@ -127,20 +129,10 @@ function pickRaw(
   const envValue = env[setting.env];
   if (envValue !== undefined && envValue !== "") {
     return setting.kind === "flag"
-      ? parseEnvBoolean(envValue, setting.env)
+      ? envBoolean(setting.env, envValue)
       : envValue;
   }
   return setting.kind === "flag" ? false : setting.default;
-}
-
-function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-}
-
-function parseEnvBoolean(text: string, env: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(text)) return true;
-  if (/^(0|false|no|off)$/i.test(text)) return false;
-  throw invalidArgument(env, `"${text}" is not true or false`);
 }
 
 type RawSettings = Map<string, string | boolean | undefined>;

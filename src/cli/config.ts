@@ -6,7 +6,11 @@
  * `secrets-server --dev`.
  */
 import { existsSync } from "node:fs";
-import { checkSetting, hostPortSchema } from "../shared/check-setting.js";
+import {
+  checkSetting,
+  envBoolean,
+  hostPortSchema,
+} from "../shared/check-setting.js";
 import {
   DEFAULT_ADDR,
   DEV_STATE_DIR,
@@ -128,11 +132,7 @@ function pickBoolean(
   env: NodeJS.ProcessEnv,
 ): boolean {
   if (flags[name] === true) return true;
-  const fromEnv = env[ENV_TWINS[name]]?.toLowerCase();
-  if (fromEnv === undefined || fromEnv === "") return false;
-  if (["1", "true", "yes"].includes(fromEnv)) return true;
-  if (["0", "false", "no"].includes(fromEnv)) return false;
-  throw invalidArgument(ENV_TWINS[name], "must be true or false");
+  return envBoolean(ENV_TWINS[name], env[ENV_TWINS[name]]);
 }
 
 function ifExists(path: string): string | undefined {

@@ -8,8 +8,10 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import {
   checkSetting,
+  envBoolean,
   hostPortSchema,
   oneOf,
+  optionKey,
 } from "../shared/check-setting.js";
 import { DEFAULT_ADDR, DEV_STATE_DIR } from "../shared/dev-state.js";
 import { parseDurationMs } from "../shared/durations.js";
@@ -115,22 +117,14 @@ function mergeSettings(
 ): RawSettings {
   const raw: RawSettings = {};
   for (const [flag, envName] of SETTINGS) {
-    const fromFlag = flags[camelCase(flag)];
+    const fromFlag = flags[optionKey(flag)];
     raw[flag] = typeof fromFlag === "string" ? fromFlag : env[envName];
   }
   for (const [flag, envName] of BOOLEAN_SETTINGS) {
     raw[flag] =
-      flags[camelCase(flag)] === true || booleanEnv(envName, env[envName]);
+      flags[optionKey(flag)] === true || envBoolean(envName, env[envName]);
   }
   return raw;
-}
-
-function booleanEnv(name: string, text: string | undefined): boolean {
-  if (text === undefined || text === "" || text === "0" || text === "false") {
-    return false;
-  }
-  if (text === "1" || text === "true") return true;
-  throw invalidArgument(name, "must be 1, true, 0 or false");
 }
 
 function heartbeatMsOf(text: string): number {
@@ -139,8 +133,4 @@ function heartbeatMsOf(text: string): number {
     throw invalidArgument("heartbeat", "must be between 50ms and 1h");
   }
   return ms;
-}
-
-function camelCase(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

@@ -35,3 +35,20 @@ export const hostPortSchema = v.pipe(
   v.string(),
   v.regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port"),
 );
+
+/**
+ * An on/off setting's environment twin: 1, true, yes, on or 0, false,
+ * no, off in any case; unset or empty is off. The same words for all
+ * three programs, so one environment serves them all.
+ */
+export function envBoolean(name: string, text: string | undefined): boolean {
+  if (text === undefined || text === "") return false;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw invalidArgument(name, `"${text}" is not true or false`);
+}
+
+/** commander's key for a flag: `--state-dir` is `stateDir`. */
+export function optionKey(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}

@@ -6,6 +6,7 @@
 import { LRUCache } from "lru-cache";
 import { SecretsError } from "../shared/errors.js";
 import type { Snapshot } from "../shared/messages.js";
+import { ENV_NAME_PATTERN, isAlgorithmName } from "../shared/names.js";
 import { Redacted } from "../shared/redacted.js";
 
 /** One secret as the agent keeps it. */
@@ -24,11 +25,39 @@ export interface CachedSnapshot {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Decodes a snapshot; a value that is not UTF-8 is refused by name. */
+/**
+ * Decodes a snapshot, refusing one the agent must not act on: one for an
+ * algorithm other than `expectedAlgorithm` (the agent's, when known), a
+ * name that is not an environment variable name, or a value that is not
+ * UTF-8. The algorithm and the names go into the file's header, the
+ * status and the logs, so a service (or anything posing as one) must not
+ * be able to slip a line break or shell text in through them; refusals
+ * therefore name the field, never the text delivered.
+ */
 export function decodeSnapshot(
   snapshot: Snapshot,
   receivedAtMs: number,
+  expectedAlgorithm?: string,
 ): CachedSnapshot {
+  const { algorithm } = snapshot;
+  const isOtherAlgorithm =
+    expectedAlgorithm !== undefined && algorithm !== expectedAlgorithm;
+  if (!isAlgorithmName(algorithm) || isOtherAlgorithm) {
+    throw new SecretsError(
+      "INTERNAL",
+      "the service delivered a snapshot for another algorithm",
+      { field: "algorithm" },
+    );
+  }
+  for (const { envName } of snapshot.secrets) {
+    if (!ENV_NAME_PATTERN.test(envName)) {
+      throw new SecretsError(
+        "INTERNAL",
+        "the service delivered a name that is not an environment variable name",
+        { field: "env_name" },
+      );
+    }
+  }
   const secrets = snapshot.secrets.map((secret) => {
     try {
       return {
@@ -44,7 +73,7 @@ export function decodeSnapshot(
     }
   });
   return {
-    algorithm: snapshot.algorithm,
+    algorithm,
     revision: snapshot.revision,
     secrets,
     receivedAtMs,

@@ -42,6 +42,11 @@ export interface ReportTargets {
   logger: Logger;
   clock: Clock;
   /**
+   * The algorithm this agent serves (its token's claim), once known; a
+   * snapshot for any other is refused.
+   */
+  algorithm?: () => string | undefined;
+  /**
    * Called when the service refuses the agent, e.g. to re-read the token
    * file in case a change to it went unnoticed.
    */
@@ -72,11 +77,7 @@ class SyncReporter implements SyncReports {
     // Before decoding: a snapshot refused there leaves the file behind.
     this.#targets.status.noteLatestRevision(snapshot.revision);
     this.#log.trace(
-      {
-        source,
-        revision: snapshot.revision,
-        envNames: snapshot.secrets.map((secret) => secret.envName),
-      },
+      { source, revision: snapshot.revision },
       "snapshot received",
     );
     this.#apply(snapshot, source);
@@ -167,10 +168,11 @@ class SyncReporter implements SyncReports {
   }
 
   #apply(snapshot: Snapshot, source: SyncSource): void {
-    const { cache, status, publisher, clock } = this.#targets;
+    const { cache, status, publisher, clock, algorithm } = this.#targets;
     let isNewer = false;
     try {
-      isNewer = cache.offer(decodeSnapshot(snapshot, clock.now()));
+      const decoded = decodeSnapshot(snapshot, clock.now(), algorithm?.());
+      isNewer = cache.offer(decoded);
     } catch (thrown) {
       const { code, field } = SecretsError.from(thrown);
       status.noteError({ code, source, field, atMs: clock.now() });

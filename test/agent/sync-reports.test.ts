@@ -19,14 +19,17 @@ import { memoryLogger } from "./memory-logger.js";
 const VALUE = "hunter2-value";
 const SHORT_VALUE = "ab";
 
-function snapshot(revision: number): Snapshot {
+const ALGORITHM = "demo/reports";
+
+function snapshot(revision: number, changes: Partial<Snapshot> = {}): Snapshot {
   return {
-    algorithm: "demo/reports",
+    algorithm: ALGORITHM,
     revision,
     secrets: [
       { envName: "API_KEY", value: Buffer.from(VALUE) },
       { envName: "PIN", value: Buffer.from(SHORT_VALUE) },
     ],
+    ...changes,
   } as Snapshot;
 }
 
@@ -51,6 +54,7 @@ function setUp() {
     publisher,
     logger,
     clock,
+    algorithm: () => ALGORITHM,
   });
   reports.onSnapshot(snapshot(5), "stream");
   const document = () => status.toDocument(nowMs);
@@ -146,5 +150,35 @@ describe("sync reports", () => {
       expect(await syncCount()).toBe(syncsBefore);
       expect(lines().filter((line) => line.level === "warn")).toEqual([]);
     });
+  });
+
+  describe("when a snapshot carries text that could break out of the file's header", () => {
+    const INJECTED = "\nexport INJECTED=1\n# ";
+    const cases: Array<[string, Partial<Snapshot>, string]> = [
+      ["another algorithm", { algorithm: "demo/other" }, "algorithm"],
+      [
+        "a line break in the algorithm",
+        { algorithm: `${ALGORITHM}${INJECTED}` },
+        "algorithm",
+      ],
+      [
+        "a line break in a name",
+        {
+          secrets: [{ envName: `API_KEY${INJECTED}`, value: Buffer.from("x") }],
+        },
+        "env_name",
+      ],
+    ];
+    for (const [name, changes, field] of cases) {
+      it(`refuses ${name}, names the field, and keeps the held snapshot`, () => {
+        const { reports, cache, document, lines } = setUp();
+        reports.onSnapshot(snapshot(6, changes), "stream");
+        expect(cache.knownRevision()).toBe(5);
+        expect(cache.current()?.algorithm).toBe(ALGORITHM);
+        expect(document().lastError).toMatchObject({ code: "INTERNAL", field });
+        expect(JSON.stringify(document())).not.toContain("INJECTED");
+        expect(JSON.stringify(lines())).not.toContain("INJECTED");
+      });
+    }
   });
 });

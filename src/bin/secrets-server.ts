@@ -12,6 +12,7 @@ import { rotateKek } from "../server/rotate-kek.js";
 import { logStartFailure, runServer } from "../server/run.js";
 import { SecretsError } from "../shared/errors.js";
 import { createLogger } from "../shared/logger.js";
+import { printableLine } from "../shared/mask-credentials.js";
 import {
   reportUsageErrorsOnOneLine,
   USAGE_EXIT_CODE,
@@ -32,7 +33,9 @@ function fail(error: unknown): never {
   const detail = safe === error || !errno ? "" : ` (${errno})`;
   const isUsage = safe.code === "INVALID_ARGUMENT";
   const hint = isUsage ? " (see secrets-server --help)" : "";
-  process.stderr.write(`secrets-server: ${safe.message}${detail}${hint}\n`);
+  // The message may quote a value given on the command line.
+  const message = printableLine(safe.message);
+  process.stderr.write(`secrets-server: ${message}${detail}${hint}\n`);
   process.exit(isUsage ? USAGE_EXIT_CODE : 1);
 }
 

@@ -8,6 +8,7 @@ import {
   isIdentityRefusal,
   SecretsError,
 } from "../shared/errors.js";
+import { printableLine } from "../shared/mask-credentials.js";
 import { describeTransportMismatch } from "../shared/transport-mismatch.js";
 
 /**
@@ -61,7 +62,11 @@ export interface ErrorContext {
   isPlaintext?: boolean | undefined;
 }
 
-/** The one line to print for `error`, without the program prefix. */
+/**
+ * The one line to print for `error`, without the program prefix. The
+ * server's or the transport's words go through {@link printableLine}: a
+ * peer must not be able to move the cursor or clear the user's terminal.
+ */
 export function describeError(error: unknown, context: ErrorContext): string {
   const safe = SecretsError.from(error);
   const addr = context.addr ?? "the server";
@@ -81,9 +86,9 @@ export function describeError(error: unknown, context: ErrorContext): string {
     return `no answer from ${addr} within ${context.timeoutMs ?? "?"} ms (DEADLINE_EXCEEDED)`;
   }
   if (isIdentityRefusal(safe.code)) {
-    return `${oneLine(safe.message)} (${safe.code}; check --token-file)`;
+    return `${printableLine(safe.message)} (${safe.code}; check --token-file)`;
   }
-  return oneLine(safe.message);
+  return printableLine(safe.message);
 }
 
 /**
@@ -93,11 +98,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
 function transportReason(message: string): string {
   const match =
     /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(
-      oneLine(message),
+      printableLine(message),
     );
-  return match?.[1] || oneLine(message);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return match?.[1] || printableLine(message);
 }

@@ -13,25 +13,7 @@
 import { format } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import type { Logger } from "./logger.js";
-
-const MASK = "[redacted]";
-
-/** Each pattern's first group is kept, the rest of the match masked. */
-const CREDENTIAL_PATTERNS = [
-  // Header dumps: `"authorization":["Bearer …"]`, whatever the value.
-  /("authorization":\s*\[)[^\]]*/gi,
-  /(bearer\s+)[^\s",\]]+/gi,
-  // A JWT anywhere else (three base64url parts, the first `{"…`).
-  /()eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
-];
-
-/** `text` with bearer tokens, JWTs and authorization values masked. */
-export function maskCredentials(text: string): string {
-  return CREDENTIAL_PATTERNS.reduce(
-    (masked, pattern) => masked.replace(pattern, `$1${MASK}`),
-    text,
-  );
-}
+import { maskCredentials } from "./mask-credentials.js";
 
 /**
  * grpc-js's own line when `bindAsync` fails. The server reports that

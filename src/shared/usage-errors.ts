@@ -5,6 +5,7 @@
  * dumped unasked: a wall of text hides the one line that matters.
  */
 import { type Command, CommanderError } from "commander";
+import { printableLine } from "./mask-credentials.js";
 
 /** Exit code of a usage error, in every program of the package. */
 export const USAGE_EXIT_CODE = 2;
@@ -57,16 +58,15 @@ export function usageExitCode(error: unknown): number | undefined {
 const UNKNOWN_OPTION_VALUE = /(unknown option '[^=]*)=[\s\S]*'/;
 
 /**
- * Commander's message on one line, without its `error: ` prefix and
- * without whatever followed `=` in an unknown option: someone trying
- * `--value=…` must not see the value echoed into a terminal log.
+ * Commander's message on one line, without its `error: ` prefix, without
+ * whatever followed `=` in an unknown option, and with token-shaped text
+ * masked: someone trying `--value=…`, or pasting a token where a flag's
+ * value or an argument goes, must not see it echoed into a terminal log.
  */
 export function cleanError(text: string): string {
-  return text
-    .replace(/^error: /, "")
-    .replace(UNKNOWN_OPTION_VALUE, "$1=…'")
-    .replace(/\s+/g, " ")
-    .trim();
+  return printableLine(
+    text.replace(/^error: /, "").replace(UNKNOWN_OPTION_VALUE, "$1=…'"),
+  );
 }
 
 function* commandTree(command: Command): Generator<Command> {

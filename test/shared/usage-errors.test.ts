@@ -53,3 +53,17 @@ describe("cleanError", () => {
     });
   });
 });
+
+describe("when a token is pasted where a flag or an argument goes", () => {
+  const TOKEN = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+
+  it.each([
+    ["a short option", ["-x", TOKEN]],
+    ["a short option with its value attached", [`-x${TOKEN}`]],
+    ["an argument the program does not take", [TOKEN]],
+  ])("masks it (%s)", (_situation, argv) => {
+    const line = errorLineFor(argv);
+    expect(line).not.toContain("eyJ");
+    expect(line.trim().split("\n")).toHaveLength(1);
+  });
+});

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { maskCredentials } from "../../src/shared/grpc-logging.js";
+import {
+  maskCredentials,
+  printableLine,
+} from "../../src/shared/mask-credentials.js";
 
 const JWT = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
 
@@ -17,6 +20,15 @@ describe("maskCredentials", () => {
         "hunter2",
       );
     });
+
+    it("masks a value holding a closing bracket, and every value of the list", () => {
+      const masked = maskCredentials(
+        `{"authorization":["hun]ter2","second\\"]one"],"user-agent":["x"]}`,
+      );
+      expect(masked).not.toContain("ter2");
+      expect(masked).not.toContain("one");
+      expect(masked).toContain('"user-agent":["x"]');
+    });
   });
 
   describe("when a token appears elsewhere in a line", () => {
@@ -25,5 +37,19 @@ describe("maskCredentials", () => {
       expect(masked).not.toContain("eyJ");
       expect(masked).not.toContain("abc.def");
     });
+  });
+});
+
+describe("printableLine", () => {
+  it("turns escape sequences and line breaks into spaces", () => {
+    expect(printableLine("gone\u001b[2J\r\nnext\u009bline")).toBe(
+      "gone [2J next line",
+    );
+  });
+
+  it("masks a token quoted in the text", () => {
+    expect(printableLine(`"${JWT}" is not a duration`)).toBe(
+      '"[redacted]" is not a duration',
+    );
   });
 });

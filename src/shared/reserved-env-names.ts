@@ -121,14 +121,20 @@ const RESERVED_NAME_GROUPS: readonly string[] = [
   // Name resolution.
   "HOSTALIASES RES_OPTIONS LOCALDOMAIN",
 
-  // TLS trust.
+  // TLS trust, and the key log file that hands out every session's keys.
+  // OpenSSL's configuration and module paths load code as well.
   "SSL_CERT_FILE SSL_CERT_DIR NODE_TLS_REJECT_UNAUTHORIZED",
-  "NODE_EXTRA_CA_CERTS",
+  "NODE_EXTRA_CA_CERTS REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSLKEYLOGFILE",
+  "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH OPENSSL_CONF OPENSSL_MODULES",
+  "OPENSSL_ENGINES",
 
-  // Language runtimes' code loading and start-up options.
+  // Language runtimes' code loading and start-up options, and the
+  // commands git runs for ssh and for passwords.
   "NODE_OPTIONS NODE_PATH PYTHONPATH PYTHONSTARTUP PYTHONHOME",
-  "PYTHONINSPECT PYTHONWARNINGS PYTHONUSERBASE PERL5LIB PERL5OPT RUBYLIB",
-  "RUBYOPT JAVA_TOOL_OPTIONS _JAVA_OPTIONS",
+  "PYTHONINSPECT PYTHONWARNINGS PYTHONUSERBASE PERL5LIB PERLLIB PERL5OPT",
+  "RUBYLIB RUBYOPT JAVA_TOOL_OPTIONS _JAVA_OPTIONS JDK_JAVA_OPTIONS",
+  "CLASSPATH LUA_INIT PHPRC GIT_SSH GIT_SSH_COMMAND GIT_ASKPASS",
+  "GIT_EXEC_PATH",
 ];
 
 const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set(

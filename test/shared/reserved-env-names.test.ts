@@ -145,4 +145,42 @@ describe("shell names reserved for secrets", () => {
       expect(Object.keys(dotenv.parse(text))).toEqual(["DB_PASSWORD"]);
     });
   });
+
+  describe("when a Python process starts with SSLKEYLOGFILE from the file", () => {
+    const script = 'python3 -c "import ssl; ssl.create_default_context()"';
+
+    it("opens a log for every TLS session's keys; an ordinary name does not", () => {
+      expect(isReservedEnvName("SSLKEYLOGFILE")).toBe(true);
+      const reserved = source(
+        "dash",
+        { name: "SSLKEYLOGFILE", value: "keys.log" },
+        script,
+      );
+      expect(existsSync(join(reserved.dir, "keys.log"))).toBe(true);
+      const ordinary = source(
+        "dash",
+        { name: "KEY_LOG_NAME", value: "keys.log" },
+        script,
+      );
+      expect(existsSync(join(ordinary.dir, "keys.log"))).toBe(false);
+    });
+  });
+
+  describe("names that load code or move trust in other runtimes", () => {
+    it.each([
+      "OPENSSL_CONF",
+      "OPENSSL_MODULES",
+      "REQUESTS_CA_BUNDLE",
+      "CURL_CA_BUNDLE",
+      "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+      "PERLLIB",
+      "JDK_JAVA_OPTIONS",
+      "CLASSPATH",
+      "LUA_INIT",
+      "PHPRC",
+      "GIT_SSH_COMMAND",
+    ])("reserves %s", (name) => {
+      expect(isReservedEnvName(name)).toBe(true);
+    });
+  });
 });

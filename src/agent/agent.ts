@@ -89,6 +89,7 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
       ...parts,
       logger,
       clock,
+      algorithm: () => tokens.algorithm(),
       onRefused: () => void tokens.reload(),
     }),
     knownRevision: () => parts.cache.knownRevision(),
@@ -170,6 +171,11 @@ function assemble(config: AgentConfig, logger: Logger, clock: Clock) {
     path: config.file,
     mode: config.fileMode,
     gid: config.fileGid,
+    ...(!config.isNonTmpfsAllowed && {
+      checkFolder: async (dir: string) => {
+        await requireMemoryFs(dir, false);
+      },
+    }),
   });
   const notifier = new ReloadNotifier({
     signal: config.reloadSignal,
@@ -248,6 +254,7 @@ async function startServing(config: AgentConfig, logger: Logger, parts: Parts) {
   const guard = new FileGuard({
     writer: parts.writer,
     logger: logger.child({ component: "file-guard" }),
+    sweepMs: config.refreshMs,
     onRestored: () => parts.metrics.restores.inc(),
   });
   await guard.start();

@@ -54,6 +54,12 @@ export interface EnvFileWriterOptions {
   mode: number;
   /** Group id to give the file; the process's own group when absent. */
   gid?: number;
+  /**
+   * Called with the folder before each write; throws to refuse it. The
+   * agent checks that the folder is still in memory: one removed and
+   * made again may now be on disk.
+   */
+  checkFolder?: (dir: string) => Promise<void>;
 }
 
 /** What one call did: wrote a new file, or found nothing to do. */
@@ -206,6 +212,7 @@ export class EnvFileWriter {
   /** Replaces the file; on success the writer's state matches the disk. */
   async #replace(content: Redacted<string>): Promise<void> {
     const dir = dirname(this.path);
+    await this.#options.checkFolder?.(dir);
     const tempPath = join(dir, tempName(basename(this.path)));
     try {
       const ownership = await this.#writeTemp(tempPath, content.reveal());

@@ -19,6 +19,7 @@ import { runAgent } from "../agent/agent.js";
 import { loadAgentConfig } from "../agent/config.js";
 import { SecretsError } from "../shared/errors.js";
 import { createLogger } from "../shared/logger.js";
+import { printableLine } from "../shared/mask-credentials.js";
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadAgentConfig>;
@@ -52,11 +53,25 @@ async function main(): Promise<number> {
   }
 }
 
-/** One clear line on stderr; the message names the setting at fault. */
+/**
+ * One clear line on stderr; the message names the setting at fault. It
+ * may quote what was given (a duration, say), so a token pasted into the
+ * wrong flag is masked.
+ */
 function reportStartFailure(error: unknown): number {
   const safe = SecretsError.from(error);
-  process.stderr.write(`secrets-agent: ${safe.message}\n`);
+  process.stderr.write(`secrets-agent: ${printableLine(safe.message)}\n`);
   return 2;
 }
 
+/**
+ * How long the process may linger after the agent has stopped. The agent
+ * closes everything it opened, but a TLS connect to a service that never
+ * answers outlives `client.close()` in grpc-js; without this bound such a
+ * socket would keep a stopped agent (or a timed-out `--once`) running.
+ * Logs are written synchronously, so exiting loses no line.
+ */
+const EXIT_GRACE_MS = 1_000;
+
 process.exitCode = await main();
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

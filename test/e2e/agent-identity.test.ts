@@ -5,11 +5,17 @@
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
   readFileSync,
+  rmSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -94,6 +100,56 @@ describe("secrets-agent's file guard", () => {
     expect(await waitUntil(async () => (await restores()) > before, 3000)).toBe(
       true,
     );
+  });
+});
+
+describe("secrets-agent's file guard when the folder is removed", () => {
+  let guarded: AgentProcess;
+  const folder = join(dir, "guarded");
+  const file = join(folder, "secrets.env");
+  const text = () => (existsSync(file) ? readFileSync(file, "utf8") : "");
+
+  beforeAll(async () => {
+    mkdirSync(folder);
+    guarded = await startAgent({
+      addr: server.addr,
+      caFile: server.paths.caCert,
+      tokenFile,
+      file,
+      extraArgs: ["--refresh", "300ms"],
+    });
+    expect(await waitUntil(() => text().includes("API_KEY"), 3000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await guarded?.stop();
+  });
+
+  it("puts the file back once the folder is made again, and watches it again", async () => {
+    const original = text();
+    rmSync(folder, { recursive: true });
+    mkdirSync(folder);
+    expect(await waitUntil(() => text() === original, 3000)).toBe(true);
+    writeFileSync(file, "export API_KEY='hijacked'\n");
+    expect(await waitUntil(() => text() === original, 3000)).toBe(true);
+  });
+
+  it("writes nothing into a folder made again on disk", async () => {
+    const onDisk = mkdtempSync(join(tmpdir(), "as-e2e-disk-"));
+    try {
+      const failures = () =>
+        guarded.logs().split("file restore failed").length - 1;
+      rmSync(folder, { recursive: true });
+      symlinkSync(onDisk, folder);
+      // Two failed checks after the swap: at least one timed check ran
+      // wholly on the folder on disk.
+      const before = failures();
+      expect(await waitUntil(() => failures() >= before + 2, 3000)).toBe(true);
+      expect(readdirSync(onDisk)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(onDisk, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,8 +5,8 @@
  * `--once`, once the file is written or the time is up).
  */
 import { dirname } from "node:path";
+import { readCaBundle } from "../shared/ca-bundle.js";
 import { SecretsError } from "../shared/errors.js";
-import { readSettingFile } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { createAgentMetrics } from "./agent-metrics.js";
 import { AgentStatus, type LastError } from "./agent-status.js";
@@ -44,7 +44,7 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   const parts = assemble(config, logger, clock);
   const tokens = await openTokens(config, logger, parts);
   const caPem = config.caFile
-    ? readSettingFile(config.caFile, "ca-file")
+    ? readCaBundle(config.caFile, "ca-file")
     : undefined;
   const delivery = new DeliveryClient({
     addr: config.addr,

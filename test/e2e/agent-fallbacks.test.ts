@@ -1,6 +1,7 @@
 /**
  * The agent's fallbacks, with real processes: refresh only (watch stream
- * off with `--no-watch`), and a folder that is not in memory.
+ * off with `--no-watch`), a folder that is not in memory, and a CA file
+ * that holds no certificate.
  */
 import {
   existsSync,
@@ -8,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   statfsSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,5 +134,24 @@ describe.skipIf(!diskFolder)("secrets-agent for a folder on disk", () => {
       .split("\n")
       .find((line) => line.includes("is not tmpfs or ramfs"));
     expect(warning).toContain('"level":"warn"');
+  });
+});
+
+describe("secrets-agent given a --ca-file that holds no certificate", () => {
+  it("refuses to start, naming the setting, and writes nothing", async () => {
+    const caFile = join(dir, "not-a-ca.crt");
+    writeFileSync(caFile, "this is not a certificate\n");
+    const file = join(dir, "no-ca.env");
+    const agent = await startAgent({
+      addr: server.addr,
+      caFile,
+      tokenFile,
+      file,
+      isNotWaiting: true,
+    });
+    expect(await agent.exited).toBe(2);
+    expect(agent.logs()).toContain("ca-file:");
+    expect(agent.logs()).toContain("is not a PEM certificate");
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -72,7 +72,10 @@ export function createAgentMetrics(sources: AgentMetricsSources): AgentMetrics {
     }),
     revision: new Gauge({
       name: "secrets_agent_revision",
-      help: "Revision of the snapshot the env file holds.",
+      help:
+        "Revision of the newest snapshot whose names and values the env " +
+        "file holds (its header may name an earlier revision with the same " +
+        "content).",
       registers,
     }),
     fileCurrent: new Gauge({

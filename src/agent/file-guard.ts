@@ -11,8 +11,11 @@
  * A folder that is removed takes its watch with it, so the guard also
  * checks on a timer (the refresh period). A check that restores the file
  * then watches the folder afresh, which covers a folder removed and made
- * again: the file is back within one period and later edits are seen at
- * once.
+ * again: later edits are seen at once.
+ *
+ * Limitation: the agent never makes the folder, so a removed folder's
+ * file comes back only once someone makes the folder again, up to one
+ * refresh period later (and only on tmpfs or ramfs: the writer checks).
  */
 import type { Logger } from "../shared/logger.js";
 import type { EnvFileWriter } from "./env-file-writer.js";

@@ -244,9 +244,10 @@ async function main(): Promise<void> {
       children,
     );
     for (const child of children) {
-      child.once("exit", (code) => {
+      child.once("exit", (code, signal) => {
         if (stopper.isStopping()) return;
-        process.stderr.write(`dev-stack: a child exited (${code}); stopping\n`);
+        const how = code === null ? `signal ${signal}` : `code ${code}`;
+        process.stderr.write(`dev-stack: a child exited (${how}); stopping\n`);
         void stopper.stop(1);
       });
     }

@@ -383,7 +383,7 @@ async function timeStorm(options: {
   const isAll = times.length === total;
   return {
     allResubscribedMs: isAll ? Math.max(...times) - startMs : Number.NaN,
-    restartMs: restartMs + 0,
+    restartMs,
     maxShareInOneSecond: maxInWindow(times, 1000) / total,
     resubscribed: times.length,
     perSecond: countPerSecond(times, startMs),

@@ -11,8 +11,8 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/shared/package-root.js";
-import { benchFanout, type FanoutResult } from "./fanout.js";
-import { benchFootprint, type FootprintResult } from "./footprint.js";
+import { benchFanout } from "./fanout.js";
+import { benchFootprint } from "./footprint.js";
 import {
   forkScript,
   nextMessage,
@@ -21,8 +21,8 @@ import {
 } from "./lib/children.js";
 import { mib } from "./lib/proc.js";
 import { AdminClient, startServerChild } from "./lib/server-child.js";
-import { benchPropagation, type PropagationResult } from "./propagation.js";
-import { formatTable, type Row } from "./report.js";
+import { benchPropagation } from "./propagation.js";
+import { formatTable } from "./report.js";
 import {
   type BenchSizes,
   chooseSizes,
@@ -30,23 +30,16 @@ import {
   fillerValue,
   markerValue,
 } from "./sizes.js";
-import { benchUnary, type UnaryResult } from "./unary.js";
+import { type BenchResults, buildRows } from "./table-rows.js";
+import { benchUnary } from "./unary.js";
 
 /** Debounce settings the propagation section runs the agent with. */
 const DEBOUNCES = ["default", "0ms"] as const;
 
-interface Results {
-  propagation?: PropagationResult;
-  unary?: UnaryResult;
-  footprint?: FootprintResult;
-  fanout?: FanoutResult;
-  errors: Record<string, string>;
-}
-
 async function main(): Promise<number> {
   const sizes = chooseSizes(process.env, process.argv.slice(2));
   const startedAt = new Date();
-  const results: Results = { errors: {} };
+  const results: BenchResults = { errors: {} };
   const section = async <T>(name: string, run: () => Promise<T>) => {
     process.stderr.write(`bench: ${name}…\n`);
     try {
@@ -106,7 +99,7 @@ type SectionRunner = <T>(
 /** Propagation, unary and footprint share one server and the floor server. */
 async function runSingleAgentSections(
   sizes: BenchSizes,
-  results: Results,
+  results: BenchResults,
   section: SectionRunner,
 ): Promise<void> {
   const server = await startServerChild();
@@ -174,179 +167,6 @@ async function runSingleAgentSections(
     admin.close();
     await Promise.all([stopChild(floorServer), server.stop()]);
   }
-}
-
-function buildRows(results: Results): Row[] {
-  const rows: Row[] = [];
-  const { propagation: p, fanout: f, unary: u, footprint: a } = results;
-  if (p) {
-    for (const debounce of DEBOUNCES) {
-      const series = p.agent[debounce];
-      if (!series) continue;
-      const label =
-        debounce === "default"
-          ? "default --debounce (1s)"
-          : `--debounce ${debounce}`;
-      rows.push(
-        row(
-          "1",
-          `propagation p50, ${label}`,
-          series.p50Ms,
-          p.floor.p50Ms,
-          "ms",
-          "-",
-        ),
-        row(
-          "1",
-          `propagation p99, ${label}`,
-          series.p99Ms,
-          p.floor.p99Ms,
-          "ms",
-          "≤ 50 ms, ≤ 3× floor",
-          series.p99Ms <= 50 &&
-            series.p99Ms <= 3 * p.floor.p99Ms &&
-            series.lost === 0,
-        ),
-        row(
-          "1",
-          `propagation max, ${label}`,
-          series.maxMs,
-          p.floor.maxMs,
-          "ms",
-          "-",
-        ),
-      );
-    }
-  }
-  if (f) {
-    rows.push(
-      row(
-        "2",
-        `server RSS, ${f.streams} idle streams`,
-        mib(f.serverRssIdleBytes),
-        mib(f.serverRssBaseBytes),
-        "MiB",
-        "≤ 1024 MiB",
-        f.serverRssIdleBytes <= 1024 ** 3,
-      ),
-      row(
-        "2",
-        `one algorithm's update p99 (${f.replicas} watchers)`,
-        f.single.p99Ms,
-        p?.floor.p99Ms,
-        "ms",
-        "≤ 100 ms",
-        f.single.p99Ms <= 100 && f.single.lost === 0,
-      ),
-      row(
-        "2",
-        `all ${f.streams} watchers hold ${f.algorithms} changes`,
-        f.allUpdatedMs,
-        f.allAdminMs,
-        "ms",
-        "≤ 2000 ms",
-        f.allUpdatedMs <= 2000,
-      ),
-    );
-  }
-  if (u) {
-    rows.push(
-      row(
-        "3",
-        `unary "unchanged" (c=${u.concurrency})`,
-        u.service.unchanged,
-        u.floor.unchanged,
-        "req/s",
-        "≥ 0.70× floor",
-        u.service.unchanged >= 0.7 * u.floor.unchanged,
-      ),
-      row(
-        "3",
-        `unary full snapshot (c=${u.concurrency})`,
-        u.service.snapshot,
-        u.floor.snapshot,
-        "req/s",
-        "≥ 0.70× floor",
-        u.service.snapshot >= 0.7 * u.floor.snapshot,
-      ),
-    );
-  }
-  if (a) {
-    const idleS = Math.round(a.idleWindowMs / 1000);
-    rows.push(
-      row(
-        "4",
-        "agent start → file written",
-        a.fileWrittenMs,
-        a.nodeStartMs,
-        "ms",
-        "≤ 500 ms",
-        a.fileWrittenMs <= 500,
-      ),
-      row(
-        "4",
-        `agent RSS after ${idleS} s idle`,
-        mib(a.agentRssBytes),
-        mib(a.bareNodeRssBytes),
-        "MiB",
-        "≤ 1.4× floor",
-        a.agentRssBytes <= 1.4 * a.bareNodeRssBytes,
-      ),
-      row(
-        "4",
-        `agent CPU over ${idleS} s idle`,
-        a.agentIdleCpuPercent,
-        a.bareNodeIdleCpuPercent,
-        "%",
-        "≤ 0.5 %",
-        a.agentIdleCpuPercent <= 0.5,
-      ),
-    );
-  }
-  if (f) {
-    const s = f.storm;
-    rows.push(
-      row(
-        "2",
-        `all ${f.streams} streams up, first start`,
-        f.setupMs,
-        f.connectFloorMs,
-        "ms",
-        "-",
-      ),
-      row(
-        "5",
-        `storm: all ${f.streams} resubscribed`,
-        s.allResubscribedMs,
-        s.restartMs + f.connectFloorMs,
-        "ms",
-        "≤ 35000 ms",
-        s.allResubscribedMs <= 35_000,
-      ),
-      row(
-        "5",
-        "storm: most resubscribing in 1 s",
-        s.maxShareInOneSecond * 100,
-        undefined,
-        "%",
-        "≤ 15 %",
-        s.maxShareInOneSecond <= 0.15,
-      ),
-    );
-  }
-  return rows;
-}
-
-function row(
-  section: string,
-  figure: string,
-  measured: number,
-  floor: number | undefined,
-  unit: string,
-  target: string,
-  isMet?: boolean,
-): Row {
-  return { section, figure, measured, floor, unit, target, isMet };
 }
 
 function machine() {

@@ -43,7 +43,7 @@ describe("npm run bench", () => {
 
       expect(stdout).toContain("figure");
       for (const section of ["1", "2", "3", "4", "5"]) {
-        expect(stdout).toMatch(new RegExp(`^${section} `, "m"));
+        expect(stdout).toMatch(new RegExp(`^\\| ${section} `, "m"));
       }
       const results = JSON.parse(readFileSync(resultsFile, "utf8"));
       expect(results.errors).toEqual({});
@@ -56,6 +56,11 @@ describe("npm run bench", () => {
       }
       expect(results.fanout.storm.resubscribed).toBe(results.fanout.streams);
       expect(results.table.length).toBeGreaterThanOrEqual(10);
+      for (const row of results.table) {
+        // A row without a floor says so with null, never by leaving it out.
+        expect(row.floor === null || Number.isFinite(row.floor)).toBe(true);
+        if (row.floor === null) expect(row.ratio).toBeNull();
+      }
     }, 180_000);
   });
 });

@@ -5,8 +5,10 @@
  *
  * A GetSnapshot with `knownRevision >= PUSH_BASE` is the bench's trigger:
  * it pushes a snapshot carrying marker `knownRevision - PUSH_BASE` to
- * every open watch stream, then answers, so the caller times from the
- * return as it does for an admin update.
+ * every open watch stream, then answers. The bench times the floor from
+ * the push, which this server reports as `{type: "pushed", index, atMs}`;
+ * the agent series is timed from its admin update returning instead (see
+ * propagation.ts).
  *
  * Env: FLOOR_CERT, FLOOR_KEY (PEM files), FLOOR_SECRETS, FLOOR_VALUE_BYTES.
  * Tells its parent `{type: "ready", port}` over IPC.

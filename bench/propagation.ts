@@ -2,6 +2,15 @@
  * Section 1: from an admin update returning to the new content in a real
  * agent's env file, against the floor of a bare grpc-js stream whose
  * client writes and renames a tmpfs file.
+ *
+ * The two series start at different points, and the difference favours
+ * the agent: the floor is timed from the floor server's push onto its
+ * stream (from the trigger call returning if the server's report of the
+ * push has not reached the bench yet), the agent from the admin update
+ * call returning, which comes after the service has pushed the change
+ * (it publishes on commit, before it replies). Both series are also timed
+ * from the request being sent (`sinceSent`), where the agent's carries
+ * the whole admin update instead.
  */
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -30,6 +30,8 @@ export interface WorkerStart {
   type: "start";
   addr: string;
   caFile: string;
+  /** Spread of each agent's first reconnect after a lost stream, ms. */
+  reconnectSpreadMs: number;
   /** Agents to run: global index, algorithm and its token. */
   agents: { index: number; algorithm: string; token: string }[];
 }
@@ -109,6 +111,7 @@ function startAgent(
     knownRevision: () => cache.knownRevision(),
     refreshMs: REFRESH_MS,
     isWatchEnabled: true,
+    reconnectSpreadMs: start.reconnectSpreadMs,
   });
 }
 

@@ -171,7 +171,7 @@ export async function benchFanout(sizes: BenchSizes): Promise<FanoutResult> {
     if (!isUp) throw new Error("fan-out: not every stream came up in time");
     const setupMs = nowMs() - setupStartMs;
 
-    await sleep(3000);
+    await sleep(sizes.fanoutSettleMs);
     const serverRssIdleBytes = rssBytes(server.pid);
     const workerRssBytes = workers.map((worker) => rssBytes(worker.pid ?? 0));
     process.stderr.write(
@@ -249,6 +249,7 @@ async function planWorkers(options: {
       type: "start",
       addr: server.addr,
       caFile: server.paths.caCert,
+      reconnectSpreadMs: sizes.reconnectSpreadMs,
       agents: [],
     }),
   );

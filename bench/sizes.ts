@@ -1,8 +1,10 @@
 /**
  * Size parameters of a bench run. `BENCH_SIZE=smoke` shrinks every loop
- * so CI finishes in seconds (figures then mean nothing); `full` is what
- * the issue asks for; `--quick` keeps full sizes but idles 5 s, not 60 s.
+ * and wait so CI finishes in seconds (figures then mean nothing); `full`
+ * is what the issue asks for; `--quick` keeps full sizes but idles 5 s,
+ * not 60 s.
  */
+import { RECONNECT_SPREAD_MS } from "../src/agent/backoff.js";
 
 export interface BenchSizes {
   name: "smoke" | "full" | "quick";
@@ -18,6 +20,16 @@ export interface BenchSizes {
   fanoutWorkers: number;
   /** Single-algorithm updates timed under the fan-out load. */
   fanoutSingleUpdates: number;
+  /**
+   * Wait after every fan-out stream is up before the server's idle RSS is
+   * read, in milliseconds, so it is read at rest rather than mid-start.
+   */
+  fanoutSettleMs: number;
+  /**
+   * Window the simulated agents spread their first reconnect over after
+   * the storm's restart, in milliseconds: the agent's own at full size.
+   */
+  reconnectSpreadMs: number;
   /** Length of each unary throughput run, in milliseconds. */
   unaryRunMs: number;
   /** Calls in flight during a unary run. */
@@ -37,6 +49,8 @@ const FULL: BenchSizes = {
   fanoutReplicas: 10,
   fanoutWorkers: 4,
   fanoutSingleUpdates: 50,
+  fanoutSettleMs: 3000,
+  reconnectSpreadMs: RECONNECT_SPREAD_MS,
   unaryRunMs: 5000,
   unaryConcurrency: 32,
   footprintStarts: 5,
@@ -45,17 +59,20 @@ const FULL: BenchSizes = {
 
 const SMOKE: BenchSizes = {
   name: "smoke",
-  propagationUpdates: 5,
+  propagationUpdates: 3,
   payloadSecrets: 2,
   valueBytes: 32,
   fanoutAlgorithms: 10,
   fanoutReplicas: 2,
   fanoutWorkers: 1,
   fanoutSingleUpdates: 3,
-  unaryRunMs: 300,
+  fanoutSettleMs: 300,
+  // The agent's 28 s would make the storm most of a smoke run.
+  reconnectSpreadMs: 1000,
+  unaryRunMs: 120,
   unaryConcurrency: 4,
   footprintStarts: 1,
-  idleWindowMs: 1500,
+  idleWindowMs: 500,
 };
 
 /** Sizes from `BENCH_SIZE` (smoke|full) and the `--quick` flag. */

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { parseDurationMs } from "../shared/durations.js";
+import { parseTimerMs } from "../shared/durations.js";
 import { invalidArgument } from "../shared/errors.js";
 
 export function absolute(path: string): string {
@@ -17,7 +17,7 @@ export function optionalPath(path: string | undefined): string | undefined {
 }
 
 export function positiveDuration(name: string, text: string): number {
-  const ms = parseDurationMs(text, name);
+  const ms = parseTimerMs(text, name);
   if (ms <= 0) throw invalidArgument(name, "must be longer than zero");
   return ms;
 }
@@ -28,7 +28,7 @@ export function durationAtLeast(
   text: string,
   minMs: number,
 ): number {
-  const ms = parseDurationMs(text, name);
+  const ms = parseTimerMs(text, name);
   if (ms < minMs) {
     throw invalidArgument(name, `"${text}" is shorter than ${minMs}ms`);
   }

@@ -6,7 +6,7 @@ import {
   oneOf,
   optionKey,
 } from "../shared/check-setting.js";
-import { parseDurationMs } from "../shared/durations.js";
+import { parseTimerMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
 import { cleanError } from "../shared/usage-errors.js";
 import {
@@ -165,7 +165,7 @@ function buildConfig(raw: RawSettings): AgentConfig {
     fileMode: parseMode(required("file-mode")),
     fileGid: parseGroup(text("file-group")),
     refreshMs: durationAtLeast("refresh", required("refresh"), MIN_REFRESH_MS),
-    debounceMs: parseDurationMs(required("debounce"), "debounce"),
+    debounceMs: parseTimerMs(required("debounce"), "debounce"),
     healthHost: health.host,
     healthPort: health.port,
     reloadSignal,

@@ -16,7 +16,7 @@ import {
   DEV_STATE_DIR,
   statePaths,
 } from "../shared/dev-state.js";
-import { parseDurationMs } from "../shared/durations.js";
+import { parseTimerMs } from "../shared/durations.js";
 import { invalidArgument } from "../shared/errors.js";
 
 /** How long one call may take before it fails, as the flag spells it. */
@@ -93,7 +93,7 @@ export function buildCliConfig(
     ),
   );
   if (raw.insecurePlaintext) givenFiles.delete("caFile");
-  const timeoutMs = parseDurationMs(raw.timeout, "timeout");
+  const timeoutMs = parseTimerMs(raw.timeout, "timeout");
   if (timeoutMs <= 0) throw invalidArgument("timeout", "must be above zero");
   return Object.freeze({
     addr: raw.addr,

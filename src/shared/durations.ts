@@ -26,3 +26,26 @@ export function parseDurationMs(text: string, field: string): number {
   }
   return Math.round(Number(amount) * (UNIT_MS[unit] ?? 1));
 }
+
+/**
+ * Longest wait a Node timer holds, in milliseconds (2^31 - 1, about 24.8
+ * days). A longer one fires after 1 ms instead, with only a warning, so
+ * `--refresh 30d` would call the service hundreds of times a second.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Milliseconds in `text` for a setting that becomes a timer or a call
+ * deadline; throws INVALID_ARGUMENT naming `field` when it is malformed
+ * or longer than {@link MAX_TIMER_MS}.
+ */
+export function parseTimerMs(text: string, field: string): number {
+  const ms = parseDurationMs(text, field);
+  if (ms > MAX_TIMER_MS) {
+    throw invalidArgument(
+      field,
+      `"${text}" is longer than 24d, the most a timer holds`,
+    );
+  }
+  return ms;
+}

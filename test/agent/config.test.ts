@@ -64,6 +64,26 @@ describe("loadAgentConfig", () => {
       }
     });
 
+    it.each([
+      ["refresh", "30d"],
+      ["once-timeout", "25d"],
+      ["reload-timeout", "99999999999h"],
+      ["debounce", "600h"],
+    ])(
+      "refuses --%s %s, longer than a timer holds, naming it",
+      (name, text) => {
+        expect(() => loadAgentConfig([...base, `--${name}`, text], {})).toThrow(
+          expect.objectContaining({ code: "INVALID_ARGUMENT", field: name }),
+        );
+      },
+    );
+
+    it("takes 24d, the longest a timer holds", () => {
+      expect(loadAgentConfig([...base, "--refresh", "24d"], {}).refreshMs).toBe(
+        24 * 86_400_000,
+      );
+    });
+
     it("names the setting", () => {
       expect(() => loadAgentConfig([...base, "--refresh", "x"], {})).toThrow(
         expect.objectContaining({ field: "refresh" }),

@@ -101,6 +101,7 @@ describe("buildCliConfig", () => {
       [{ addr: "no-port" }, {}],
       [{ timeout: "10" }, {}],
       [{ timeout: "0s" }, {}],
+      [{ timeout: "99999999999h" }, {}],
       [{ tokenFile: "" }, {}],
       [{}, { SECRETS_ADDR: "host:port" }],
       [{}, { SECRETS_INSECURE_PLAINTEXT: "maybe" }],

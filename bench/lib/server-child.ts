@@ -11,7 +11,7 @@ import { connectClient } from "../../src/shared/client-connection.js";
 import { loadContract } from "../../src/shared/contract.js";
 import { type StatePaths, statePaths } from "../../src/shared/dev-state.js";
 import { fromGrpcError } from "../../src/shared/grpc-status.js";
-import { readPrivateKey } from "../../src/shared/key-files.js";
+import { readSigningKey } from "../../src/shared/key-files.js";
 import type {
   CreateSecretRequest,
   SecretMetadata,
@@ -133,7 +133,7 @@ export function issueAgentToken(
   algorithm: string,
 ): Promise<string> {
   return issueToken({
-    signingKey: readPrivateKey(paths.tokenSigningKey, "bench"),
+    signingKey: readSigningKey(paths.tokenSigningKey, "bench"),
     identity: { kind: "agent", algorithm, subject: "bench-agent" },
     ttlMs: TOKEN_TTL_MS,
   });

@@ -13,7 +13,7 @@
  * does). A replacement naming another algorithm is refused with an
  * error (naming both algorithms, never the token) and the last good token
  * kept, so the agent never mixes two algorithms' secrets; the refusal is
- * reported through `onAlgorithmRefused` until the file holds a token for
+ * reported through `onProblem` until the file holds a token for
  * the agent's algorithm again.
  *
  * Limitation: "expired" is judged by this machine's clock. With a clock
@@ -26,20 +26,25 @@ import { decodeJwt } from "jose/jwt/decode";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { Redacted } from "../shared/redacted.js";
+import { isTokenShaped } from "../shared/token-shape.js";
 import { type FolderWatch, watchFileFolder } from "./file-watcher.js";
-
-/** Shape check only: three base64url parts. The service verifies. */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export interface TokenSourceOptions {
   path: string;
   logger: Logger;
   /**
-   * Called after each read of the file: with true while it holds a token
-   * for another algorithm (refused), with false once it no longer does.
+   * Called after each read of the file: with what is wrong with it while
+   * its token is refused (another algorithm, expired, unreadable or not
+   * a token), with undefined once it holds a good one again.
    */
-  onAlgorithmRefused?: (isRefused: boolean) => void;
+  onProblem?: (problem: TokenProblem | undefined) => void;
 }
+
+/** Why a token file's content was refused. */
+export type TokenProblem =
+  | "token-for-another-algorithm"
+  | "token-file-unusable"
+  | "token-expired";
 
 /** A token as read from the file, with the algorithm it claims. */
 interface LoadedToken {
@@ -134,11 +139,21 @@ export class TokenSource {
         { code, path: this.#options.path },
         "token file rejected",
       );
+      this.#options.onProblem?.("token-file-unusable");
       return;
     }
     const isOtherAlgorithm = this.#isOtherAlgorithm(next);
     this.#noteRefusal(isOtherAlgorithm ? next : undefined);
-    if (!isOtherAlgorithm) this.#take(next);
+    if (isOtherAlgorithm) {
+      this.#options.onProblem?.("token-for-another-algorithm");
+      return;
+    }
+    // The token in use is the service's to judge (it says UNAUTHENTICATED
+    // once it expires); a new one that is expired already is refused here.
+    const isNew = next.token.reveal() !== this.#current.token.reveal();
+    const isRefused = isNew && isExpired(next);
+    this.#options.onProblem?.(isRefused ? "token-expired" : undefined);
+    this.#take(next);
   }
 
   /** Takes `next` unless it is the current token or expired. */
@@ -178,7 +193,6 @@ export class TokenSource {
       );
     }
     this.#refusedToken = refused?.token;
-    this.#options.onAlgorithmRefused?.(refused !== undefined);
   }
 
   async close(): Promise<void> {
@@ -198,7 +212,7 @@ async function loadToken(path: string): Promise<LoadedToken> {
       { field: "token-file" },
     );
   }
-  if (!JWT_SHAPE.test(text)) {
+  if (!isTokenShaped(text)) {
     throw new SecretsError(
       "FAILED_PRECONDITION",
       `token-file: ${path} does not hold a token`,

@@ -21,7 +21,7 @@ import {
   shellQuote,
 } from "../server/dev/dev-guide.js";
 import { DEV_STATE_DIR, statePaths } from "../shared/dev-state.js";
-import { readPrivateKey } from "../shared/key-files.js";
+import { readSigningKey } from "../shared/key-files.js";
 import { packageRoot } from "../shared/package-root.js";
 import { writePrivateFile } from "../shared/private-file.js";
 import { issueToken } from "../shared/tokens.js";
@@ -127,7 +127,7 @@ function addrOf(line: string, wanted: string): string | undefined {
 async function writeDemoToken(stateDir: string): Promise<string> {
   const paths = statePaths(stateDir);
   const token = await issueToken({
-    signingKey: readPrivateKey(paths.tokenSigningKey, "token-signing-key"),
+    signingKey: readSigningKey(paths.tokenSigningKey, "token-signing-key"),
     identity: {
       kind: "agent",
       algorithm: DEMO_ALGORITHM,

@@ -21,6 +21,7 @@ import type {
   UpdateSecretRequest,
 } from "../shared/messages.js";
 import { Redacted } from "../shared/redacted.js";
+import { isTokenShaped } from "../shared/token-shape.js";
 import type { CliConfig } from "./config.js";
 import { blameFile } from "./setting-files.js";
 
@@ -83,6 +84,13 @@ function readToken(config: CliConfig): Redacted<string> {
     throw new SecretsError(
       "FAILED_PRECONDITION",
       `token-file: ${config.tokenFile} is empty`,
+      { field: "token-file" },
+    );
+  }
+  if (!isTokenShaped(token)) {
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `token-file: ${config.tokenFile} does not hold a token`,
       { field: "token-file" },
     );
   }

@@ -9,7 +9,7 @@
  */
 import { parseDurationMs } from "../shared/durations.js";
 import { invalidArgument, SecretsError } from "../shared/errors.js";
-import { readPrivateKey } from "../shared/key-files.js";
+import { readSigningKey } from "../shared/key-files.js";
 import { checkAlgorithm } from "../shared/names.js";
 import { writePrivateFile } from "../shared/private-file.js";
 import { ALL_ALGORITHMS, type Identity, issueToken } from "../shared/tokens.js";
@@ -57,7 +57,7 @@ export async function createToken(
   }
   const signingKeyFile = requireSigningKeyFile(args.signingKeyFile);
   const signingKey = blameFile(args.isSigningKeyFileGiven === true, () =>
-    readPrivateKey(signingKeyFile, "signing-key-file"),
+    readSigningKey(signingKeyFile, "signing-key-file"),
   );
 
   const token = await issueToken({ signingKey, identity, ttlMs });

@@ -8,7 +8,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type { StatePaths } from "../shared/dev-state.js";
-import { readPrivateKey } from "../shared/key-files.js";
+import { readSigningKey } from "../shared/key-files.js";
 import {
   type PrivateFileOptions,
   writePrivateFile,
@@ -49,7 +49,7 @@ export async function writeAdminToken(
   options: AdminTokenOptions,
 ): Promise<void> {
   const token = await issueToken({
-    signingKey: readPrivateKey(options.signingKeyFile, "token-key-file"),
+    signingKey: readSigningKey(options.signingKeyFile, "token-key-file"),
     identity: {
       kind: "admin",
       algorithms: [ALL_ALGORITHMS],

@@ -20,33 +20,67 @@ export function readSettingFile(path: string, setting: string): Buffer {
   }
 }
 
-/** A PEM private key from `path`. */
-export function readPrivateKey(path: string, setting: string): KeyObject {
+/**
+ * Keys here sign and verify tokens, which are EdDSA over Ed25519 only: a
+ * key of another type is refused when read, naming the file, rather than
+ * failing later as an internal error.
+ */
+const TOKEN_KEY_TYPE = "ed25519";
+
+/** An Ed25519 PEM private key from `path`, for signing tokens. */
+export function readSigningKey(path: string, setting: string): KeyObject {
   const pem = readSettingFile(path, setting);
+  return requireTokenKeyType(
+    parseKey(() => createPrivateKey(pem), path, setting, "private key"),
+    path,
+    setting,
+  );
+}
+
+/**
+ * An Ed25519 PEM key from `path` that can verify token signatures: a
+ * public key, or a private key whose public half is taken.
+ */
+export function readVerifyKey(path: string, setting: string): KeyObject {
+  const pem = readSettingFile(path, setting);
+  return requireTokenKeyType(
+    parseKey(
+      () => createPublicKey(pem),
+      path,
+      setting,
+      "public or private key",
+    ),
+    path,
+    setting,
+  );
+}
+
+function parseKey(
+  parse: () => KeyObject,
+  path: string,
+  setting: string,
+  kind: string,
+): KeyObject {
   try {
-    return createPrivateKey(pem);
+    return parse();
   } catch (error) {
     throw new SecretsError(
       "FAILED_PRECONDITION",
-      `${setting}: ${path} is not a PEM private key`,
+      `${setting}: ${path} is not a PEM ${kind}`,
       { field: setting, cause: error },
     );
   }
 }
 
-/**
- * A PEM key from `path` that can verify signatures: a public key, or a
- * private key whose public half is taken.
- */
-export function readVerifyKey(path: string, setting: string): KeyObject {
-  const pem = readSettingFile(path, setting);
-  try {
-    return createPublicKey(pem);
-  } catch (error) {
-    throw new SecretsError(
-      "FAILED_PRECONDITION",
-      `${setting}: ${path} is not a PEM public or private key`,
-      { field: setting, cause: error },
-    );
-  }
+function requireTokenKeyType(
+  key: KeyObject,
+  path: string,
+  setting: string,
+): KeyObject {
+  if (key.asymmetricKeyType === TOKEN_KEY_TYPE) return key;
+  throw new SecretsError(
+    "FAILED_PRECONDITION",
+    `${setting}: ${path} is not an Ed25519 key (found ${key.asymmetricKeyType ?? "a secret key"})`,
+    { field: setting },
+  );
 }

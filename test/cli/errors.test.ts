@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,20 @@ const ALGORITHM = "demo/errors";
 /** A file that exists but holds no certificate. */
 const NOT_PEM = join(tmpfsDir("as-cli-fixtures-"), "not-a-ca.crt");
 writeFileSync(NOT_PEM, "this is not a certificate\n");
+
+/** A token file holding two token-shaped lines. */
+const TWO_TOKENS = join(tmpfsDir("as-cli-fixtures-"), "two.token");
+writeFileSync(TWO_TOKENS, "aaa.bbb.ccc\nddd.eee.fff\n");
+
+/** A PEM private key that is not Ed25519, which tokens are signed with. */
+const EC_KEY = join(tmpfsDir("as-cli-fixtures-"), "ec.key");
+writeFileSync(
+  EC_KEY,
+  generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+  }),
+);
 
 interface Refusal {
   name: string;
@@ -82,6 +96,22 @@ const REFUSALS: Refusal[] = [
   {
     name: "a --token-file that does not exist",
     args: ["list", ALGORITHM, "--token-file", "/nonexistent/admin.token"],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --token-file that holds a certificate",
+    args: ["list", ALGORITHM, "--token-file", NOT_PEM],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --token-file that holds two tokens",
+    args: ["list", ALGORITHM, "--token-file", TWO_TOKENS],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
+    name: "a --signing-key-file that is not an Ed25519 key",
+    args: ["token", "create", "--algorithm", ALGORITHM],
+    extraArgs: ["--signing-key-file", EC_KEY],
     exitCode: EXIT_CODES.usage,
   },
   {

@@ -33,7 +33,10 @@ function stateDirWith(files: { token: string; ca: string }): string {
 
 describe("openAdmin and the files its settings name", () => {
   describe("when the CA file holds no PEM certificate", () => {
-    const dir = stateDirWith({ token: "t\n", ca: "not a certificate\n" });
+    const dir = stateDirWith({
+      token: "aaa.bbb.ccc\n",
+      ca: "not a certificate\n",
+    });
 
     it("refuses a found one as a setup failure naming ca-file", () => {
       const config = buildCliConfig({}, { SECRETS_STATE_DIR: dir });

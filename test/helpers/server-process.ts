@@ -12,7 +12,7 @@ import { connectClient } from "../../src/shared/client-connection.js";
 import { loadContract } from "../../src/shared/contract.js";
 import { type StatePaths, statePaths } from "../../src/shared/dev-state.js";
 import { fromGrpcError } from "../../src/shared/grpc-status.js";
-import { readPrivateKey } from "../../src/shared/key-files.js";
+import { readSigningKey } from "../../src/shared/key-files.js";
 import { packageRoot } from "../../src/shared/package-root.js";
 import { Redacted } from "../../src/shared/redacted.js";
 import { issueToken } from "../../src/shared/tokens.js";
@@ -102,7 +102,7 @@ export async function startServerProcess(
     },
     issueAgentToken: (algorithm, ttlMs = 3_600_000) =>
       issueToken({
-        signingKey: readPrivateKey(paths.tokenSigningKey, "test"),
+        signingKey: readSigningKey(paths.tokenSigningKey, "test"),
         identity: { kind: "agent", algorithm, subject: "test-agent" },
         ttlMs,
       }),

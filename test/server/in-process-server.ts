@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { ensureDevState } from "../../src/server/dev/dev-state-setup.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import type { StatePaths } from "../../src/shared/dev-state.js";
-import { readPrivateKey } from "../../src/shared/key-files.js";
+import { readSigningKey } from "../../src/shared/key-files.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { issueToken } from "../../src/shared/tokens.js";
 import { tmpfsDir } from "../helpers/tmpfs.js";
@@ -62,7 +62,7 @@ export async function startInProcess(
       heartbeatMs: options.heartbeatMs,
       logger,
     });
-  const signingKey = readPrivateKey(paths.tokenSigningKey, "test");
+  const signingKey = readSigningKey(paths.tokenSigningKey, "test");
   const handle: InProcessServer = {
     addr: "",
     caPem: readFileSync(paths.caCert),

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type StatePaths, statePaths } from "../../shared/dev-state.js";
 import { SecretsError } from "../../shared/errors.js";
-import { readPrivateKey } from "../../shared/key-files.js";
+import { readSigningKey } from "../../shared/key-files.js";
 import { writePrivateFile } from "../../shared/private-file.js";
 import { Redacted } from "../../shared/redacted.js";
 import { toVerifyKey, verifyToken } from "../../shared/tokens.js";
@@ -87,7 +87,7 @@ async function hasUsableAdminToken(paths: StatePaths): Promise<boolean> {
   try {
     const token = new Redacted(readFileSync(paths.adminToken, "utf8").trim());
     const verifyKey = toVerifyKey(
-      readPrivateKey(paths.tokenSigningKey, "token-key-file"),
+      readSigningKey(paths.tokenSigningKey, "token-key-file"),
     );
     await verifyToken(token, verifyKey);
     return true;

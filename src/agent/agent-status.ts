@@ -18,7 +18,11 @@ export type StreamState =
 export type ErrorSource = "stream" | "refresh" | "file" | "token";
 
 /** Problems that the code and the source alone do not name. */
-export type KnownProblem = "revision-behind" | "token-for-another-algorithm";
+export type KnownProblem =
+  | "revision-behind"
+  | "token-for-another-algorithm"
+  | "token-file-unusable"
+  | "token-expired";
 
 /**
  * An error as the agent keeps it: a code, where it came from and fixed
@@ -109,6 +113,12 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
   "token-for-another-algorithm":
     "the token file holds a token for another algorithm; the agent keeps " +
     "its previous token",
+  "token-file-unusable":
+    "the token file cannot be read or holds no token; the agent keeps its " +
+    "previous token",
+  "token-expired":
+    "the token file holds an expired token; the agent keeps its previous " +
+    "token",
 };
 
 /** The fixed words `/status` gives for `error`. */

@@ -24,7 +24,7 @@ import { SnapshotCache } from "./snapshot-cache.js";
 import { runSyncLoop } from "./sync-loop.js";
 import { makeSyncReports } from "./sync-reports.js";
 import { requireMemoryFs } from "./tmpfs-check.js";
-import { TokenSource } from "./token-source.js";
+import { type TokenProblem, TokenSource } from "./token-source.js";
 
 export interface RunAgentOptions {
   config: Readonly<AgentConfig>;
@@ -132,7 +132,7 @@ function warnIfPlaintext(config: AgentConfig, logger: Logger): void {
   );
 }
 
-/** The token file, its refusals of another algorithm shown in status. */
+/** The token file, its refused contents shown in status. */
 function openTokens(
   config: AgentConfig,
   logger: Logger,
@@ -141,20 +141,20 @@ function openTokens(
   return TokenSource.open({
     path: config.tokenFile,
     logger: logger.child({ component: "token-source" }),
-    onAlgorithmRefused: (isRefused) =>
+    onProblem: (problem) =>
       parts.status.noteStandingError(
-        isRefused ? tokenRefusal(parts.clock.now()) : undefined,
+        problem ? tokenRefusal(problem, parts.clock.now()) : undefined,
       ),
   });
 }
 
-/** The `/status` entry while the token file names another algorithm. */
-function tokenRefusal(atMs: number): LastError {
+/** The `/status` entry while the token file's content is refused. */
+function tokenRefusal(problem: TokenProblem, atMs: number): LastError {
   return {
     code: "FAILED_PRECONDITION",
     source: "token",
     field: "token-file",
-    problem: "token-for-another-algorithm",
+    problem,
     atMs,
   };
 }

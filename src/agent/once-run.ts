@@ -3,11 +3,18 @@
  * gives up with exit 1 and one line on stderr. It gives up at
  * `--once-timeout` while the service cannot be reached, and at once when
  * a secret keeps the snapshot out of the file (a reserved name, or a value
- * the format cannot carry): that refusal cannot clear by itself, so
- * waiting out the timeout would only delay the failure.
+ * the format cannot carry), when the service refuses the token, or when
+ * the file cannot be written: none of those clears by itself within an
+ * init container's life, so waiting out the timeout would only delay the
+ * failure.
  */
+import { isIdentityRefusal } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import { type AgentStatus, describeError } from "./agent-status.js";
+import {
+  type AgentStatus,
+  describeError,
+  type LastError,
+} from "./agent-status.js";
 import type { EnvFileRefusal } from "./dialects/env-refusal.js";
 import type { FilePublisher } from "./file-publisher.js";
 
@@ -39,9 +46,13 @@ export function watchOnce(options: OnceRunOptions): Promise<number> {
       finish(1);
     }, options.timeoutMs);
     const poll = setInterval(() => {
+      const failure = status.lastFailure;
       if (status.isReady) finish(0);
       else if (publisher.refusal) {
         reportRefusal(options.logger, publisher.refusal);
+        finish(1);
+      } else if (failure && isLasting(failure)) {
+        reportLasting(options.logger, failure);
         finish(1);
       }
     }, POLL_MS);
@@ -62,6 +73,21 @@ function reportTimeout(options: OnceRunOptions): void {
       (lastError
         ? ` (last error ${lastError.code}: ${describeError(lastError)})\n`
         : "\n"),
+  );
+}
+
+/** A failure that waiting does not clear: a refused token, an unwritable file. */
+function isLasting(failure: LastError): boolean {
+  return isIdentityRefusal(failure.code) || failure.source === "file";
+}
+
+function reportLasting(logger: Logger, failure: LastError): void {
+  logger.error(
+    { code: failure.code, source: failure.source },
+    "no file written under --once: the failure will not clear by waiting",
+  );
+  process.stderr.write(
+    `secrets-agent: --once: no file written (${failure.code}: ${describeError(failure)})\n`,
   );
 }
 

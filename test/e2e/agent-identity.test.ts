@@ -159,6 +159,11 @@ describe("secrets-agent's token file", () => {
     expect(
       await waitUntil(() => agent.logs().includes("token file rejected"), 3000),
     ).toBe(true);
+    expect((await status()).lastError).toMatchObject({
+      source: "token",
+      field: "token-file",
+      message: expect.stringContaining("holds no token"),
+    });
     await updateSecret(server, ALGORITHM, "API_KEY", "v2");
     expect(await waitUntil(() => fileText().includes("'v2'"), 3000)).toBe(true);
   });
@@ -234,5 +239,45 @@ describe("secrets-agent --once", () => {
     expect(await once.exited).not.toBe(0);
     expect(once.logs()).toContain("--once: no snapshot within");
     expect(existsSync(file)).toBe(false);
+  });
+
+  // Both runs keep the default --once-timeout of 60 s; the line they end
+  // with shows they gave up on the failure, not on the timeout.
+  it("exits at once when the service refuses the token", async () => {
+    const good = await server.issueAgentToken(ALGORITHM);
+    const forged = join(dir, "forged.token");
+    writeFileSync(
+      forged,
+      `${good.slice(0, good.lastIndexOf(".") + 1)}${"A".repeat(86)}`,
+    );
+    const file = join(dir, "once-refused.env");
+    const once = await startAgent({
+      addr: server.addr,
+      caFile: server.paths.caCert,
+      tokenFile: forged,
+      file,
+      extraArgs: ["--once"],
+      isNotWaiting: true,
+    });
+    expect(await once.exited).toBe(1);
+    expect(once.logs()).toContain("--once: no file written (UNAUTHENTICATED");
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("exits at once when the file cannot be written", async () => {
+    const folderAtPath = join(dir, "once-folder.env");
+    mkdirSync(folderAtPath);
+    const once = await startAgent({
+      addr: server.addr,
+      caFile: server.paths.caCert,
+      tokenFile,
+      file: folderAtPath,
+      extraArgs: ["--once"],
+      isNotWaiting: true,
+    });
+    expect(await once.exited).toBe(1);
+    expect(once.logs()).toContain(
+      "--once: no file written (FAILED_PRECONDITION",
+    );
   });
 });

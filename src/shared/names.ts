@@ -90,12 +90,15 @@ export function checkValue(value: Uint8Array, field = "value"): string {
 
 /**
  * Control characters a label may never hold: C0 (tab and newline
- * included), DEL, C1, and the Unicode line and paragraph separators.
- * Each of them breaks a one-line-per-row table or moves a terminal's
- * cursor.
+ * included), DEL, C1, the Unicode line and paragraph separators, and the
+ * bidirectional marks, embeddings, overrides and isolates. Each of them
+ * breaks a one-line-per-row table, moves a terminal's cursor, or makes
+ * text show in another order than it is stored (a name that reads as
+ * another secret's).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
-const LABEL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const LABEL_CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * The same for a description, except newline and tab: a description may
@@ -104,7 +107,7 @@ const LABEL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  */
 const DESCRIPTION_CONTROL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** Throws INVALID_ARGUMENT unless `text` is a short single-line label. */
 export function checkDisplayName(text: string, field = "display_name"): void {
@@ -115,7 +118,8 @@ export function checkDisplayName(text: string, field = "display_name"): void {
   if (LABEL_CONTROL.test(text)) {
     throw invalidArgument(
       field,
-      "must be one line without control characters (newline, tab, …)",
+      "must be one line without control characters (newline, tab, " +
+        "direction overrides, …)",
     );
   }
 }
@@ -126,7 +130,8 @@ export function checkDescription(text: string, field = "description"): void {
   if (DESCRIPTION_CONTROL.test(text)) {
     throw invalidArgument(
       field,
-      "must not contain control characters other than newline and tab",
+      "must not contain control characters (direction overrides, …) " +
+        "other than newline and tab",
     );
   }
 }

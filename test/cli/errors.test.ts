@@ -76,6 +76,12 @@ const REFUSALS: Refusal[] = [
     exitCode: EXIT_CODES.usage,
   },
   {
+    name: "a display name with a right-to-left override",
+    args: ["create", ALGORITHM, "OTHER", "--display-name", "db\u202epassword"],
+    stdin: CANARY,
+    exitCode: EXIT_CODES.usage,
+  },
+  {
     name: "a description with an escape character",
     args: ["update", ALGORITHM, "SEED", "--description", "\u001b[2Jgone"],
     exitCode: EXIT_CODES.usage,

@@ -22,7 +22,9 @@ export type KnownProblem =
   | "revision-behind"
   | "token-for-another-algorithm"
   | "token-file-unusable"
-  | "token-expired";
+  | "token-expired"
+  | "certificate-untrusted"
+  | "service-without-tls";
 
 /**
  * An error as the agent keeps it: a code, where it came from and fixed
@@ -119,6 +121,12 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
   "token-expired":
     "the token file holds an expired token; the agent keeps its previous " +
     "token",
+  "certificate-untrusted":
+    "the service's TLS certificate is not trusted: is --ca-file the CA " +
+    "that signed it?",
+  "service-without-tls":
+    "the service answered without TLS: is it running with " +
+    "--insecure-plaintext?",
 };
 
 /** The fixed words `/status` gives for `error`. */

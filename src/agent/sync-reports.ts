@@ -19,8 +19,12 @@
 import { isIdentityRefusal, SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { Snapshot } from "../shared/messages.js";
+import {
+  isPlaintextAnswer,
+  isUntrustedCertificate,
+} from "../shared/transport-mismatch.js";
 import type { AgentMetrics } from "./agent-metrics.js";
-import type { AgentStatus } from "./agent-status.js";
+import type { AgentStatus, KnownProblem } from "./agent-status.js";
 import type { Clock } from "./clock.js";
 import { UNARY_DEADLINE_MS } from "./delivery-client.js";
 import type { FilePublisher } from "./file-publisher.js";
@@ -97,7 +101,13 @@ class SyncReporter implements SyncReports {
   onFailure(error: SecretsError, source: SyncSource): void {
     const { status, metrics, clock } = this.#targets;
     const { code } = error;
-    status.noteError({ code, source, atMs: clock.now() });
+    const problem = transportProblem(error);
+    status.noteError({
+      code,
+      source,
+      atMs: clock.now(),
+      ...(problem && { problem }),
+    });
     status.noteAttempt(clock.now());
     metrics.failures.inc({ code });
     // The service's or the transport's words: never in /status.
@@ -105,7 +115,7 @@ class SyncReporter implements SyncReports {
       { source, code, detail: error.message },
       "sync error detail",
     );
-    const fields = { source, code };
+    const fields = { source, code, ...(problem && { problem }) };
     if (isIdentityRefusal(code)) {
       this.#log.error(fields, "service refused the agent; keeping the file");
       this.#targets.onRefused?.();
@@ -186,4 +196,16 @@ class SyncReporter implements SyncReports {
     );
     publisher.changed();
   }
+}
+
+/**
+ * The setup mistake an UNAVAILABLE points at, when its transport text
+ * names one: the CA, or a service without TLS. Without this, both read
+ * in `/status` like a service that is down.
+ */
+function transportProblem(error: SecretsError): KnownProblem | undefined {
+  if (error.code !== "UNAVAILABLE") return undefined;
+  if (isPlaintextAnswer(error.message)) return "service-without-tls";
+  if (isUntrustedCertificate(error.message)) return "certificate-untrusted";
+  return undefined;
 }

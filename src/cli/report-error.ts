@@ -9,7 +9,10 @@ import {
   SecretsError,
 } from "../shared/errors.js";
 import { printableLine } from "../shared/mask-credentials.js";
-import { describeTransportMismatch } from "../shared/transport-mismatch.js";
+import {
+  describeTransportMismatch,
+  isUntrustedCertificate,
+} from "../shared/transport-mismatch.js";
 
 /**
  * Exit codes of `secretsctl`, by kind of failure. The rule: 2 means the
@@ -77,7 +80,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
       isPlaintext: context.isPlaintext === true,
     });
     if (mismatch) return `${mismatch} (UNAVAILABLE)`;
-    const hint = /certificate|self.signed|SSL|TLS/i.test(reason)
+    const hint = isUntrustedCertificate(reason)
       ? "is --ca-file the CA that signed the server's certificate?"
       : "is secrets-server running?";
     return `cannot reach ${addr} (UNAVAILABLE: ${reason}) — ${hint}`;

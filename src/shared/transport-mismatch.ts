@@ -37,7 +37,7 @@ export function describeTransportMismatch(
   reason: string,
   context: MismatchContext,
 ): string | undefined {
-  if (!context.isPlaintext && NOT_TLS_ON_THE_WIRE.test(reason)) {
+  if (!context.isPlaintext && isPlaintextAnswer(reason)) {
     return (
       `TLS handshake with ${context.addr} failed: the server answered ` +
       "without TLS. Is it running with --insecure-plaintext? Then pass " +
@@ -51,4 +51,27 @@ export function describeTransportMismatch(
     );
   }
   return undefined;
+}
+
+/**
+ * OpenSSL's and Node's words for a certificate the client does not trust
+ * (another CA, a self-signed one, a name that does not match).
+ */
+const UNTRUSTED_CERTIFICATE =
+  /certificate|self.signed|unable to verify|altnames|SSL|TLS/i;
+
+/**
+ * True when `reason` (the transport error text of an UNAVAILABLE) says
+ * the TLS handshake failed over the server's certificate, rather than
+ * the server being down or not speaking TLS.
+ */
+export function isUntrustedCertificate(reason: string): boolean {
+  return (
+    UNTRUSTED_CERTIFICATE.test(reason) && !NOT_TLS_ON_THE_WIRE.test(reason)
+  );
+}
+
+/** True when `reason` says a TLS client met a server without TLS. */
+export function isPlaintextAnswer(reason: string): boolean {
+  return NOT_TLS_ON_THE_WIRE.test(reason);
 }

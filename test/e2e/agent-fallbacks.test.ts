@@ -1,7 +1,7 @@
 /**
  * The agent's fallbacks, with real processes: refresh only (watch stream
  * off with `--no-watch`), a folder that is not in memory, and a CA file
- * that holds no certificate.
+ * that holds no certificate or another CA's.
  */
 import {
   existsSync,
@@ -14,6 +14,7 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RAMFS_MAGIC, TMPFS_MAGIC } from "../../src/agent/tmpfs-check.js";
+import { makeDevCertificates } from "../../src/server/dev/dev-certificates.js";
 import {
   type ServerProcess,
   startServerProcess,
@@ -153,5 +154,29 @@ describe("secrets-agent given a --ca-file that holds no certificate", () => {
     expect(agent.logs()).toContain("ca-file:");
     expect(agent.logs()).toContain("is not a PEM certificate");
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe("secrets-agent given another CA's certificate as --ca-file", () => {
+  it("says in /status that the CA is the problem, not a service that is down", async () => {
+    const caFile = join(dir, "other-ca.crt");
+    writeFileSync(caFile, (await makeDevCertificates()).caCertPem);
+    const agent = await startAgent({
+      addr: server.addr,
+      caFile,
+      tokenFile,
+      file: join(dir, "other-ca.env"),
+    });
+    stops.push(() => agent.stop());
+    const lastError = async () =>
+      JSON.parse((await agent.get("/status")).body).lastError;
+    expect(
+      await waitUntil(async () => (await lastError()) !== null, 5000),
+    ).toBe(true);
+    expect(await lastError()).toMatchObject({
+      code: "UNAVAILABLE",
+      message: expect.stringContaining("--ca-file"),
+    });
+    expect(agent.logs()).toContain('"problem":"certificate-untrusted"');
   });
 });

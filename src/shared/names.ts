@@ -4,6 +4,7 @@
  * to give a better message).
  */
 import { invalidArgument } from "./errors.js";
+import { holdsToken } from "./mask-credentials.js";
 import { isReservedEnvName } from "./reserved-env-names.js";
 
 export { isReservedEnvName } from "./reserved-env-names.js";
@@ -136,8 +137,20 @@ export function checkDescription(text: string, field = "description"): void {
   }
 }
 
+/**
+ * Length, and no token: labels are shown to everyone who may list the
+ * algorithm's secrets, so a token pasted into one (easily done when
+ * copying a create command) would be on show. Refused rather than
+ * masked, so the mistake is noticed.
+ */
 function checkLabel(text: string, field: string, maxChars: number): void {
   if ([...text].length > maxChars) {
     throw invalidArgument(field, `must be at most ${maxChars} characters`);
+  }
+  if (holdsToken(text)) {
+    throw invalidArgument(
+      field,
+      "must not hold a token: a credential goes in the value, which is never shown",
+    );
   }
 }

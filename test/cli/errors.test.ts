@@ -82,6 +82,12 @@ const REFUSALS: Refusal[] = [
     exitCode: EXIT_CODES.usage,
   },
   {
+    name: "a description holding a token",
+    args: ["update", ALGORITHM, "SEED", "--description"],
+    extraArgs: [`token eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.${CANARY}`],
+    exitCode: EXIT_CODES.usage,
+  },
+  {
     name: "a description with an escape character",
     args: ["update", ALGORITHM, "SEED", "--description", "\u001b[2Jgone"],
     exitCode: EXIT_CODES.usage,

@@ -11,7 +11,7 @@ import {
 } from "../shared/contract.js";
 import { SecretsError } from "../shared/errors.js";
 import { routeGrpcLogs } from "../shared/grpc-logging.js";
-import { readSettingFile, readVerifyKey } from "../shared/key-files.js";
+import { readVerifyKey } from "../shared/key-files.js";
 import type { Logger } from "../shared/logger.js";
 import { Authenticator } from "./auth.js";
 import { Keyring } from "./crypto/keyring.js";
@@ -21,6 +21,7 @@ import { withEncodeOnce } from "./grpc/encode-once.js";
 import { InFlightCalls } from "./grpc/in-flight-calls.js";
 import { SnapshotCache } from "./snapshot-cache.js";
 import { SecretStore } from "./store/secret-store.js";
+import { readTlsMaterial } from "./tls-files.js";
 import { WatchHub } from "./watch-hub.js";
 
 /**
@@ -31,6 +32,17 @@ import { WatchHub } from "./watch-hub.js";
  * Channelz is off: the service does not expose it, and grpc-js would
  * otherwise keep a record, with the peer's certificate, of every one of
  * thousands of agent connections and count each call.
+ *
+ * Bounds on what one connection can make the server hold: the largest
+ * request is a create with a 64 KiB value and its labels (under 80 KiB),
+ * so a message above 256 KiB is refused before it is buffered whole; an
+ * agent needs one watch stream and a unary call at a time, so 100
+ * concurrent streams per connection is ample.
+ *
+ * Limitation: a client may still open many connections, each buffering
+ * an unread snapshot per watch stream (up to 1 MiB each) and each
+ * waiting up to Node's 120 s TLS handshake timeout; the service relies
+ * on the platform's network limits in front of it for that.
  */
 export const SERVER_CHANNEL_OPTIONS = {
   "grpc.enable_channelz": 0,
@@ -38,6 +50,8 @@ export const SERVER_CHANNEL_OPTIONS = {
   "grpc.keepalive_timeout_ms": 20_000,
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+  "grpc.max_receive_message_length": 256 * 1024,
+  "grpc.max_concurrent_streams": 100,
 } as const;
 
 /** Default time a graceful stop waits for calls, in milliseconds. */
@@ -164,18 +178,11 @@ export async function startServer(
  */
 function makeCredentials(tls: TlsFiles | "plaintext"): ServerCredentials {
   if (tls === "plaintext") return ServerCredentials.createInsecure();
-  const clientCa = tls.clientCaFile
-    ? readSettingFile(tls.clientCaFile, "tls-client-ca")
-    : null;
+  const material = readTlsMaterial(tls);
   return ServerCredentials.createSsl(
-    clientCa,
-    [
-      {
-        cert_chain: readSettingFile(tls.certFile, "tls-cert"),
-        private_key: readSettingFile(tls.keyFile, "tls-key"),
-      },
-    ],
-    clientCa !== null,
+    material.clientCa,
+    [{ cert_chain: material.certChain, private_key: material.privateKey }],
+    material.clientCa !== null,
   );
 }
 

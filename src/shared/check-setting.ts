@@ -30,10 +30,14 @@ export function oneOf<const TOption extends string>(
   return v.picklist(options, `must be one of ${options.join(", ")}`);
 }
 
-/** HOST:PORT, with an IPv6 host in brackets. */
+/** HOST:PORT, with an IPv6 host in brackets and a port up to 65535. */
 export const hostPortSchema = v.pipe(
   v.string(),
   v.regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port"),
+  v.check(
+    (addr) => Number(addr.slice(addr.lastIndexOf(":") + 1)) <= 65_535,
+    "port must be at most 65535",
+  ),
 );
 
 /**

@@ -99,6 +99,7 @@ describe("buildCliConfig", () => {
   describe("when a setting is malformed", () => {
     it.each([
       [{ addr: "no-port" }, {}],
+      [{ addr: "127.0.0.1:99999" }, {}],
       [{ timeout: "10" }, {}],
       [{ timeout: "0s" }, {}],
       [{ timeout: "99999999999h" }, {}],

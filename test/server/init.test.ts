@@ -42,6 +42,13 @@ describe("secrets-server init", () => {
   const stateDir = join(root, "state");
   const adminToken = join(root, "admin.token");
   let server: ChildProcess | undefined;
+  /** The certificate and key the third test writes; later flags win. */
+  const tlsFlags = [
+    "--tls-cert",
+    join(root, "server.crt"),
+    "--tls-key",
+    join(root, "server.key"),
+  ];
 
   afterAll(() => {
     server?.kill("SIGKILL");
@@ -95,10 +102,7 @@ describe("secrets-server init", () => {
       stateDir,
       "--listen",
       "127.0.0.1:0",
-      "--tls-cert",
-      join(root, "server.crt"),
-      "--tls-key",
-      join(root, "server.key"),
+      ...tlsFlags,
     ]);
     server = started.child;
 
@@ -132,6 +136,55 @@ describe("secrets-server init", () => {
       ]);
       expect(listed.stderr).toBe("");
       expect(listed.code).toBe(0);
+    }
+  });
+
+  describe("given TLS files that cannot serve", () => {
+    const cases: Array<[string, () => Promise<string[]>, string]> = [
+      [
+        "a key that is not the certificate's",
+        async () => {
+          const other = await makeDevCertificates();
+          writeFileSync(join(root, "other.key"), other.serverKeyPem);
+          return ["--tls-key", join(root, "other.key")];
+        },
+        "tls-key",
+      ],
+      [
+        "the certificate and the key swapped",
+        async () => [
+          "--tls-cert",
+          join(root, "server.key"),
+          "--tls-key",
+          join(root, "server.crt"),
+        ],
+        "tls-cert",
+      ],
+      [
+        "a client CA file that holds a key",
+        async () => ["--tls-client-ca", join(root, "server.key")],
+        "tls-client-ca",
+      ],
+    ];
+    for (const [name, flags, field] of cases) {
+      it(`refuses ${name} at start, naming ${field}`, async () => {
+        const run = await runNodeBin(
+          serverBinPath(),
+          [
+            // Made by init above and not in use by any server.
+            "--state-dir",
+            join(root, "fresh"),
+            "--listen",
+            "127.0.0.1:0",
+            ...tlsFlags,
+            ...(await flags()),
+          ],
+          { timeoutMs: 20_000 },
+        );
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(`"field":"${field}"`);
+        expect(run.stderr).not.toContain("listening");
+      });
     }
   });
 });

@@ -25,9 +25,38 @@ const FROM_GRPC = new Map<number, ErrorCode>(
   ]),
 );
 
-/** A gRPC status object for the server to send; never carries `cause`. */
+/**
+ * Settings of the service itself. An error about one of them (a KEK file
+ * that cannot be read, say) is the operator's to fix, and its text names
+ * server paths, so a client is told only that the service failed.
+ */
+const SERVICE_SETTINGS: ReadonlySet<string> = new Set([
+  "kek-file",
+  "state-dir",
+  "token-key-file",
+]);
+
+/** True when `error` is the service's own failure, not the caller's. */
+export function isServiceFailure(error: SecretsError): boolean {
+  if (error.code === "INTERNAL") return true;
+  return error.field !== undefined && SERVICE_SETTINGS.has(error.field);
+}
+
+/** What a client reads instead of an error that is the service's own. */
+const SERVICE_FAILURE =
+  "the service failed to handle the call; the detail is in its log";
+
+/**
+ * A gRPC status object for the server to send; never carries `cause`.
+ * INTERNAL errors and errors about the service's own settings go out as
+ * {@link SERVICE_FAILURE}, code INTERNAL: their words (paths, key ids)
+ * are for the service's log, where the caller logs them.
+ */
 export function toGrpcError(error: unknown): Partial<ServiceError> {
   const safe = SecretsError.from(error);
+  if (isServiceFailure(safe)) {
+    return { code: TO_GRPC.INTERNAL, details: SERVICE_FAILURE };
+  }
   const metadata = new Metadata();
   if (safe.field) metadata.set("x-secrets-field", safe.field);
   return { code: TO_GRPC[safe.code], details: safe.message, metadata };

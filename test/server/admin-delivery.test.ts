@@ -216,6 +216,25 @@ describe("secrets-server over gRPC", () => {
       });
     }
   });
+
+  describe("when a request is larger than any real one", () => {
+    it("refuses it before it is buffered whole, and stores nothing", async () => {
+      const before = await callUnary<ListSecretsResponse>(
+        admin,
+        "listSecrets",
+        list(),
+      );
+      const call = callUnary(admin, "createSecret", {
+        algorithm: ALG_A,
+        envName: "HUGE",
+        displayName: "huge",
+        description: "x".repeat(300 * 1024),
+        value: Buffer.from("v"),
+      });
+      expect(await codeOf(call)).toBe("RESOURCE_EXHAUSTED");
+      expect(await callUnary(admin, "listSecrets", list())).toEqual(before);
+    });
+  });
 });
 
 function list() {

@@ -9,7 +9,7 @@ import type {
   sendUnaryData,
 } from "@grpc/grpc-js";
 import { SecretsError } from "../../shared/errors.js";
-import { toGrpcError } from "../../shared/grpc-status.js";
+import { isServiceFailure, toGrpcError } from "../../shared/grpc-status.js";
 import type { Logger } from "../../shared/logger.js";
 
 /** An async unary handler that throws SecretsError to refuse. */
@@ -40,7 +40,9 @@ export function unaryHandler<Request, Response>(
 
 /**
  * Logs a refused or failed call. Refusals are the caller's problem and go
- * to debug; INTERNAL is ours and goes to error with its cause's class.
+ * to debug; a failure of the service's own (INTERNAL, or one of its files)
+ * goes to error with its words and its cause's class, since the caller
+ * is sent neither.
  */
 export function logCallError(
   logger: Logger,
@@ -49,7 +51,7 @@ export function logCallError(
 ): void {
   const safe = SecretsError.from(error);
   const fields = { method, code: safe.code, field: safe.field };
-  if (safe.code === "INTERNAL") {
+  if (isServiceFailure(safe)) {
     const causeName = (safe.cause as Error | undefined)?.name;
     logger.error({ ...fields, reason: safe.message, causeName }, "call failed");
   } else {

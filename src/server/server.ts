@@ -100,13 +100,25 @@ export async function startServer(
     readVerifyKey(options.tokenKeyFile, "token-key-file"),
   );
   const hub = new WatchHub();
+  const keyring = Keyring.open(options.kekFile, (reload) => {
+    if (reload.droppedKekIds) {
+      logger.error(
+        reload,
+        "kek-file changed but lacks keys in use; keeping the loaded keys",
+      );
+    } else logger.info(reload, "key-encryption keys reloaded");
+  });
   const store = new SecretStore({
     databasePath: options.databasePath,
-    keyring: Keyring.open(options.kekFile, (reload) =>
-      logger.info(reload, "key-encryption keys reloaded"),
-    ),
+    keyring,
     onCommit: (algorithm, revision) => hub.publish(algorithm, revision),
   });
+  try {
+    requireSealingKeys(store, keyring, options);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const snapshots = new SnapshotCache(store);
   const health = new HealthImplementation({
     "": "SERVING",
@@ -168,6 +180,28 @@ export async function startServer(
     logger.info({ addr, durationMs, isForced }, "stopped");
   };
   return { addr, store, stop };
+}
+
+/**
+ * Refuses to serve a database holding secrets sealed under a KEK that the
+ * KEK file lacks (a wrong or stale file): every call on those algorithms
+ * would fail, and new values would be sealed under a file that is not the
+ * one the data needs.
+ */
+function requireSealingKeys(
+  store: SecretStore,
+  keyring: Keyring,
+  options: StartServerOptions,
+): void {
+  const missing = keyring.missing(Object.keys(store.countByKek()));
+  if (missing.length === 0) return;
+  throw new SecretsError(
+    "FAILED_PRECONDITION",
+    `kek-file: ${options.kekFile} does not hold the key-encryption key ` +
+      `${missing.join(", ")} that secrets in ${options.databasePath} are ` +
+      "sealed under; restore the KEK file that holds it",
+    { field: "kek-file" },
+  );
 }
 
 /**

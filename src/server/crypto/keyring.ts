@@ -23,10 +23,15 @@ const keyringFileSchema = v.object({
   keys: v.record(v.string(), v.string()),
 });
 
-/** Told the ids after the file was read again; never the key bytes. */
+/**
+ * Told the ids after the file was read again, or, when the new file was
+ * refused because it lacks keys the server holds, the ids it lacks; never
+ * the key bytes.
+ */
 export type KeyringReloadListener = (reload: {
   activeKekId: string;
   kekIds: string[];
+  droppedKekIds?: string[];
 }) => void;
 
 /** One key-encryption key: its id and its bytes. */
@@ -40,6 +45,11 @@ export interface Kek {
  * disk or when asked for an id it does not know, so that
  * `secrets-server rotate-kek` run as a separate process while the server
  * runs takes effect without a restart.
+ *
+ * A changed file that lacks a key already loaded is not taken: values
+ * may be wrapped under that key, and new ones would be wrapped under a
+ * key that the old file, once put back, does not hold. The loaded keys
+ * stay in use and the listener hears which ids the file dropped.
  */
 export class Keyring {
   readonly path: string;
@@ -100,6 +110,18 @@ export class Keyring {
     return this.#mustHave(id);
   }
 
+  /** The ids in `kekIds` this keyring cannot unwrap with. */
+  missing(kekIds: readonly string[]): string[] {
+    return kekIds.filter((id) => {
+      try {
+        this.keyFor(id);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  }
+
   /**
    * Adds a fresh key, makes it active and saves the file durably (synced
    * to disk, folder included, before this returns); its id.
@@ -140,11 +162,17 @@ export class Keyring {
   #reload(): void {
     this.#loadedMtimeMs = this.#fileMtimeMs();
     const parsed = parseKeyringFile(this.path);
-    this.#active = parsed.active;
-    this.#keys = parsed.keys;
+    const droppedKekIds = [...this.#keys.keys()].filter(
+      (id) => !parsed.keys.has(id),
+    );
+    if (droppedKekIds.length === 0) {
+      this.#active = parsed.active;
+      this.#keys = parsed.keys;
+    }
     this.#onReload?.({
       activeKekId: this.#active,
       kekIds: [...this.#keys.keys()],
+      ...(droppedKekIds.length > 0 && { droppedKekIds }),
     });
   }
 }

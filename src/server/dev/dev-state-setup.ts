@@ -126,13 +126,5 @@ function checkKekFileHolds(paths: StatePaths, kekIds: string[]): void {
 /** The ids in `kekIds` the KEK file lacks; a malformed file throws. */
 function missingKeks(kekFile: string, kekIds: string[]): string[] {
   if (kekIds.length === 0) return [];
-  const keyring = Keyring.open(kekFile);
-  return kekIds.filter((id) => {
-    try {
-      keyring.keyFor(id);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  return Keyring.open(kekFile).missing(kekIds);
 }

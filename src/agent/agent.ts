@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import { readCaBundle } from "../shared/ca-bundle.js";
+import { readClientCertificate } from "../shared/certificate-pair.js";
 import { SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { createAgentMetrics } from "./agent-metrics.js";
@@ -46,9 +47,14 @@ export async function runAgent(options: RunAgentOptions): Promise<number> {
   const caPem = config.caFile
     ? readCaBundle(config.caFile, "ca-file")
     : undefined;
+  const clientCertificate = readClientCertificate({
+    certFile: config.clientCertFile,
+    keyFile: config.clientKeyFile,
+  });
   const delivery = new DeliveryClient({
     addr: config.addr,
     caPem,
+    ...(clientCertificate && { clientCertificate }),
     isPlaintext: config.isPlaintext,
     tokenSource: () => tokens.token(),
   });

@@ -52,6 +52,19 @@ export const SETTINGS: readonly Setting[] = [
     description: "PEM CA bundle to trust (default: system roots)",
   },
   {
+    name: "client-cert",
+    env: "SECRETS_CLIENT_CERT",
+    kind: "text",
+    description:
+      "PEM client certificate to present (a service with --tls-client-ca)",
+  },
+  {
+    name: "client-key",
+    env: "SECRETS_CLIENT_KEY",
+    kind: "text",
+    description: "PEM private key of --client-cert",
+  },
+  {
     name: "insecure-plaintext",
     env: "SECRETS_INSECURE_PLAINTEXT",
     kind: "flag",

@@ -38,6 +38,9 @@ export interface AgentConfig {
   addr: string;
   tokenFile: string;
   caFile: string | undefined;
+  /** Client certificate and key files; both or neither. */
+  clientCertFile: string | undefined;
+  clientKeyFile: string | undefined;
   isPlaintext: boolean;
   file: string;
   format: string;
@@ -158,6 +161,8 @@ function buildConfig(raw: RawSettings): AgentConfig {
     addr: checkSetting("addr", hostPortSchema, text("addr")),
     tokenFile: absolute(required("token-file")),
     caFile: optionalPath(text("ca-file")),
+    clientCertFile: optionalPath(text("client-cert")),
+    clientKeyFile: optionalPath(text("client-key")),
     isPlaintext: isSet("insecure-plaintext"),
     file: absolute(required("file")),
     format: checkSetting("format", oneOf(DIALECT_NAMES), text("format")),

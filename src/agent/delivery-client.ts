@@ -8,6 +8,7 @@ import {
   type ClientReadableStream,
   connectivityState,
 } from "@grpc/grpc-js";
+import type { CertificatePair } from "../shared/certificate-pair.js";
 import { connectClient } from "../shared/client-connection.js";
 import { loadContract } from "../shared/contract.js";
 import type { SecretsError } from "../shared/errors.js";
@@ -42,6 +43,7 @@ export const UNARY_DEADLINE_MS = 15_000;
 export interface DeliveryClientOptions {
   addr: string;
   caPem?: Buffer;
+  clientCertificate?: CertificatePair;
   isPlaintext: boolean;
   tokenSource: () => Redacted<string>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Client, ServiceError } from "@grpc/grpc-js";
 import { readCaBundle } from "../shared/ca-bundle.js";
+import { readClientCertificate } from "../shared/certificate-pair.js";
 import { connectClient } from "../shared/client-connection.js";
 import { loadContract } from "../shared/contract.js";
 import { SecretsError } from "../shared/errors.js";
@@ -49,9 +50,17 @@ export function openAdmin(config: CliConfig): AdminCalls {
   const caPem = blameFile(config.givenFiles.has("caFile"), () =>
     config.caFile ? readCaBundle(config.caFile, "ca-file") : undefined,
   );
+  // Both files are always named by the user, so trouble is a usage error.
+  const clientCertificate = blameFile(true, () =>
+    readClientCertificate({
+      certFile: config.clientCertFile,
+      keyFile: config.clientKeyFile,
+    }),
+  );
   const client = connectClient<Client>(loadContract().AdminClient, {
     addr: config.addr,
     caPem,
+    ...(clientCertificate && { clientCertificate }),
     isPlaintext: config.isPlaintext,
     tokenSource: () => token,
   });

@@ -27,6 +27,8 @@ export const ENV_TWINS = {
   addr: "SECRETS_ADDR",
   tokenFile: "SECRETS_TOKEN_FILE",
   caFile: "SECRETS_CA_FILE",
+  clientCert: "SECRETS_CLIENT_CERT",
+  clientKey: "SECRETS_CLIENT_KEY",
   insecurePlaintext: "SECRETS_INSECURE_PLAINTEXT",
   stateDir: "SECRETS_STATE_DIR",
   timeout: "SECRETSCTL_TIMEOUT",
@@ -48,6 +50,12 @@ export interface CliConfig {
   readonly tokenFile: string | undefined;
   /** CA bundle (PEM); default the dev state folder's ca.crt if present. */
   readonly caFile: string | undefined;
+  /**
+   * Client certificate and its key (PEM), both or neither, for a server
+   * started with `--tls-client-ca`; never found in the dev state folder.
+   */
+  readonly clientCertFile: string | undefined;
+  readonly clientKeyFile: string | undefined;
   /** Talk plaintext to an `--insecure-plaintext` server; default false. */
   readonly isPlaintext: boolean;
   /** State folder for dev fallbacks; default `.algorithm-secrets`. */
@@ -81,6 +89,8 @@ export function buildCliConfig(
     ),
     tokenFile: pickString("tokenFile", flags, env),
     caFile: pickString("caFile", flags, env),
+    clientCert: pickString("clientCert", flags, env),
+    clientKey: pickString("clientKey", flags, env),
     insecurePlaintext: pickBoolean("insecurePlaintext", flags, env),
     stateDir: pickString("stateDir", flags, env) ?? DEV_STATE_DIR,
     timeout: pickString("timeout", flags, env) ?? DEFAULT_TIMEOUT,
@@ -101,6 +111,8 @@ export function buildCliConfig(
     caFile: raw.insecurePlaintext
       ? undefined
       : (raw.caFile ?? ifExists(dev.caCert)),
+    clientCertFile: raw.clientCert,
+    clientKeyFile: raw.clientKey,
     isPlaintext: raw.insecurePlaintext,
     stateDir: dev.dir,
     timeoutMs,

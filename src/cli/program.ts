@@ -66,6 +66,14 @@ function buildProgram(io: CliIo, onConfig: ConfigSink): Command {
       "CA bundle (PEM) to trust [env SECRETS_CA_FILE]",
     )
     .option(
+      "--client-cert <path>",
+      "client certificate (PEM), for a server with --tls-client-ca [env SECRETS_CLIENT_CERT]",
+    )
+    .option(
+      "--client-key <path>",
+      "private key (PEM) of --client-cert [env SECRETS_CLIENT_KEY]",
+    )
+    .option(
       "--insecure-plaintext",
       "no TLS, for a plaintext server [env SECRETS_INSECURE_PLAINTEXT]",
     )

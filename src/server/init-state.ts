@@ -88,7 +88,8 @@ export function initGuide(report: InitStateReport): string {
     "  1. Start the server with your own certificate and key (PEM):",
     `     npx secrets-server --state-dir ${dir} --listen 0.0.0.0:7443 \\`,
     "       --tls-cert /path/server.crt --tls-key /path/server.key",
-    "     (add --tls-client-ca /path/ca.pem to demand client certificates)",
+    "     (add --tls-client-ca /path/ca.pem to demand client certificates;",
+    "     secretsctl and secrets-agent then need --client-cert and --client-key)",
   );
   if (!report.adminTokenOut) {
     lines.push(

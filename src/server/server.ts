@@ -215,7 +215,7 @@ function makeCredentials(tls: TlsFiles | "plaintext"): ServerCredentials {
   const material = readTlsMaterial(tls);
   return ServerCredentials.createSsl(
     material.clientCa,
-    [{ cert_chain: material.certChain, private_key: material.privateKey }],
+    [{ cert_chain: material.certPem, private_key: material.keyPem }],
     material.clientCa !== null,
   );
 }

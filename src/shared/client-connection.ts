@@ -14,6 +14,7 @@ import {
   type Interceptor,
   type ServiceClientConstructor,
 } from "@grpc/grpc-js";
+import type { CertificatePair } from "./certificate-pair.js";
 import { maskGrpcLogs } from "./grpc-logging.js";
 import type { Redacted } from "./redacted.js";
 
@@ -24,6 +25,8 @@ export interface ConnectionOptions {
   caPem?: Buffer;
   /** Plaintext instead of TLS; only for `--insecure-plaintext` servers. */
   isPlaintext?: boolean;
+  /** Certificate to present, for a service started with `--tls-client-ca`. */
+  clientCertificate?: CertificatePair;
   /** Returns the current token; called on every call so rotation works. */
   tokenSource: () => Redacted<string>;
   /** Extra channel options (keepalive, for example). */
@@ -64,11 +67,18 @@ function makeChannelCredentials(
   ipHost: string | undefined,
 ): ChannelCredentials {
   if (options.isPlaintext) return credentials.createInsecure();
-  if (ipHost === undefined) return credentials.createSsl(options.caPem ?? null);
-  return credentials.createSsl(options.caPem ?? null, null, null, {
-    checkServerIdentity: (_placeholder, certificate) =>
-      checkServerIdentity(ipHost, certificate),
-  });
+  const pair = options.clientCertificate;
+  return credentials.createSsl(
+    options.caPem ?? null,
+    pair?.keyPem ?? null,
+    pair?.certPem ?? null,
+    ipHost === undefined
+      ? {}
+      : {
+          checkServerIdentity: (_placeholder, certificate) =>
+            checkServerIdentity(ipHost, certificate),
+        },
+  );
 }
 
 /** The host part of `host:port`, `[v6]:port` or a bare host. */

@@ -3,7 +3,7 @@
  * `--tls-client-ca`, the standard health service, and the warning an
  * `--insecure-plaintext` server logs at every start.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Client,
@@ -14,6 +14,8 @@ import {
 import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_SERVICE, DELIVERY_SERVICE } from "../../src/shared/contract.js";
+import { runNodeBin, runSecretsctl } from "../cli/run-secretsctl.js";
+import { agentBinPath } from "../e2e/agent-harness.js";
 import {
   type ServerProcess,
   startServerProcess,
@@ -67,14 +69,30 @@ describe("secrets-server transport", () => {
     let server: InProcessServer;
     let trusted: ClientCertificates;
     let foreign: ClientCertificates;
+    const dir = tmpfsDir("as-mtls-");
+    /** Files the shipped clients are given: CA, tokens, client pair. */
+    const files = {
+      ca: join(dir, "ca.crt"),
+      adminToken: join(dir, "admin.token"),
+      agentToken: join(dir, "agent.token"),
+      cert: join(dir, "client.crt"),
+      key: join(dir, "client.key"),
+    };
 
     beforeAll(async () => {
-      const dir = tmpfsDir("as-mtls-");
       trusted = await makeClientCertificates("trusted-agent");
       foreign = await makeClientCertificates("foreign-agent");
       const clientCaFile = join(dir, "client-ca.crt");
       writeFileSync(clientCaFile, trusted.caCertPem);
       server = await startInProcess({ clientCaFile });
+      writeFileSync(files.ca, server.caPem);
+      writeFileSync(files.adminToken, server.adminToken);
+      writeFileSync(
+        files.agentToken,
+        await server.issueAgentToken("demo/mtls"),
+      );
+      writeFileSync(files.cert, trusted.clientCertPem);
+      writeFileSync(files.key, trusted.clientKeyPem, { mode: 0o600 });
     });
 
     afterAll(async () => {
@@ -108,6 +126,77 @@ describe("secrets-server transport", () => {
 
     it("serves a client with a certificate the CA signed", async () => {
       expect(await checkWith(trusted)).toBe("SERVING");
+    });
+
+    const listWith = (flags: string[]) =>
+      runSecretsctl(
+        [
+          "--addr",
+          server.addr,
+          "--ca-file",
+          files.ca,
+          "--token-file",
+          files.adminToken,
+          ...flags,
+          "list",
+          "demo/mtls",
+        ],
+        { timeoutMs: 20_000 },
+      );
+
+    it("serves secretsctl given --client-cert and --client-key, and only then", async () => {
+      const served = await listWith([
+        "--client-cert",
+        files.cert,
+        "--client-key",
+        files.key,
+      ]);
+      expect(served.stderr).toBe("");
+      expect(served.code).toBe(0);
+      const refused = await listWith([]);
+      expect(refused.code).not.toBe(0);
+    });
+
+    it("refuses a client key that is not the certificate's, naming client-key", async () => {
+      const otherKey = join(dir, "other.key");
+      writeFileSync(otherKey, foreign.clientKeyPem);
+      const run = await listWith([
+        "--client-cert",
+        files.cert,
+        "--client-key",
+        otherKey,
+      ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("client-key:");
+    });
+
+    it("serves secrets-agent given --client-cert and --client-key", async () => {
+      const file = join(dir, "mtls.env");
+      const run = await runNodeBin(
+        agentBinPath(),
+        [
+          "--addr",
+          server.addr,
+          "--ca-file",
+          files.ca,
+          "--token-file",
+          files.agentToken,
+          "--client-cert",
+          files.cert,
+          "--client-key",
+          files.key,
+          "--file",
+          file,
+          "--health-addr",
+          "127.0.0.1:0",
+          "--once",
+          "--once-timeout",
+          "10s",
+        ],
+        { timeoutMs: 30_000 },
+      );
+      expect(run.code).toBe(0);
+      expect(readFileSync(file, "utf8")).toContain("algorithm=demo/mtls");
     });
   });
 

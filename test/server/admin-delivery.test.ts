@@ -217,6 +217,37 @@ describe("secrets-server over gRPC", () => {
     }
   });
 
+  describe("the service's log as an audit trail", () => {
+    const linesWith = (msg: string) =>
+      server
+        .logs()
+        .split("\n")
+        .filter((line) => line.includes(`"msg":"${msg}"`));
+
+    it("names the token's subject on every change, never the value", () => {
+      const changes = [
+        ...linesWith("secret created"),
+        ...linesWith("secret updated"),
+      ];
+      expect(changes.length).toBeGreaterThan(0);
+      for (const line of changes) {
+        expect(line).toMatch(/"subject":"[^"]+"/);
+        expect(line).not.toContain(CANARY);
+      }
+    });
+
+    it("records refused tokens at info level, without the token", async () => {
+      const token = await foreignToken();
+      const client = connectDelivery(server, token);
+      await codeOf(callUnary(client, "getSnapshot", { knownRevision: 0 }));
+      client.close();
+      const refusals = linesWith("call refused: token not accepted");
+      expect(refusals.at(-1)).toContain('"level":"info"');
+      expect(refusals.at(-1)).toContain('"code":"UNAUTHENTICATED"');
+      expect(server.logs()).not.toContain(token.split(".")[2]);
+    });
+  });
+
   describe("when a request is larger than any real one", () => {
     it("refuses it before it is buffered whole, and stores nothing", async () => {
       const before = await callUnary<ListSecretsResponse>(

@@ -40,7 +40,10 @@ export function adminService(
     CreateSecret: unary<CreateSecretRequest, SecretMetadata>(
       "CreateSecret",
       async ({ request, metadata }) => {
-        await auth.requireAdmin(metadata, request.algorithm);
+        const { subject } = await auth.requireAdmin(
+          metadata,
+          request.algorithm,
+        );
         const record = store.create({
           algorithm: request.algorithm,
           envName: request.envName,
@@ -48,14 +51,17 @@ export function adminService(
           description: request.description,
           value: new Redacted(request.value),
         });
-        logChange(logger, "secret created", record);
+        logChange(logger, "secret created", record, subject);
         return toMetadata(record);
       },
     ),
     UpdateSecret: unary<UpdateSecretRequest, SecretMetadata>(
       "UpdateSecret",
       async ({ request, metadata }) => {
-        await auth.requireAdmin(metadata, request.algorithm);
+        const { subject } = await auth.requireAdmin(
+          metadata,
+          request.algorithm,
+        );
         const record = store.update({
           algorithm: request.algorithm,
           envName: request.envName,
@@ -63,17 +69,23 @@ export function adminService(
           description: request.description ?? undefined,
           value: request.value ? new Redacted(request.value) : undefined,
         });
-        logChange(logger, "secret updated", record);
+        logChange(logger, "secret updated", record, subject);
         return toMetadata(record);
       },
     ),
     DeleteSecret: unary<DeleteSecretRequest, DeleteSecretResponse>(
       "DeleteSecret",
       async ({ request, metadata }) => {
-        await auth.requireAdmin(metadata, request.algorithm);
+        const { subject } = await auth.requireAdmin(
+          metadata,
+          request.algorithm,
+        );
         const revision = store.delete(request.algorithm, request.envName);
         const { algorithm, envName } = request;
-        logger.info({ algorithm, envName, revision }, "secret deleted");
+        logger.info(
+          { algorithm, envName, revision, subject },
+          "secret deleted",
+        );
         return { algorithm, envName, revision };
       },
     ),
@@ -113,7 +125,16 @@ function toMetadata(record: SecretRecord): SecretMetadata {
   };
 }
 
-function logChange(logger: Logger, message: string, record: SecretRecord) {
+/**
+ * One info line per change, naming the token's subject (`sub`) that made
+ * it: the service's audit trail. Never the value.
+ */
+function logChange(
+  logger: Logger,
+  message: string,
+  record: SecretRecord,
+  subject: string,
+) {
   const { algorithm, envName, version, revision } = record;
-  logger.info({ algorithm, envName, version, revision }, message);
+  logger.info({ algorithm, envName, version, revision, subject }, message);
 }

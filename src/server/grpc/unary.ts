@@ -8,7 +8,7 @@ import type {
   ServerUnaryCall,
   sendUnaryData,
 } from "@grpc/grpc-js";
-import { SecretsError } from "../../shared/errors.js";
+import { isIdentityRefusal, SecretsError } from "../../shared/errors.js";
 import { isServiceFailure, toGrpcError } from "../../shared/grpc-status.js";
 import type { Logger } from "../../shared/logger.js";
 
@@ -39,8 +39,9 @@ export function unaryHandler<Request, Response>(
 }
 
 /**
- * Logs a refused or failed call. Refusals are the caller's problem and go
- * to debug; a failure of the service's own (INTERNAL, or one of its files)
+ * Logs a refused or failed call. A token refused (UNAUTHENTICATED,
+ * PERMISSION_DENIED) goes to info, as an audit trail; other refusals are
+ * the caller's problem and go to debug; a failure of the service's own (INTERNAL, or one of its files)
  * goes to error with its words and its cause's class, since the caller
  * is sent neither.
  */
@@ -54,6 +55,9 @@ export function logCallError(
   if (isServiceFailure(safe)) {
     const causeName = (safe.cause as Error | undefined)?.name;
     logger.error({ ...fields, reason: safe.message, causeName }, "call failed");
+  } else if (isIdentityRefusal(safe.code)) {
+    // The audit trail of refused tokens; the token itself is never logged.
+    logger.info(fields, "call refused: token not accepted");
   } else {
     logger.debug(fields, "call refused");
   }

@@ -12,14 +12,16 @@ import { invalidArgument, SecretsError } from "../shared/errors.js";
 import { readSigningKey } from "../shared/key-files.js";
 import { checkAlgorithm } from "../shared/names.js";
 import { writePrivateFile } from "../shared/private-file.js";
-import { ALL_ALGORITHMS, type Identity, issueToken } from "../shared/tokens.js";
+import {
+  ALL_ALGORITHMS,
+  type Identity,
+  issueToken,
+  MAX_TOKEN_TTL_MS,
+} from "../shared/tokens.js";
 import { blameFile } from "./setting-files.js";
 
 /** Default token lifetime, as the flag spells it: one working day. */
 export const DEFAULT_TOKEN_TTL = "24h";
-
-/** Longest lifetime accepted, in milliseconds (one year). */
-export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
 /** Word that stands for every algorithm in `--admin --algorithm all`. */
 const ALL_WORD = "all";

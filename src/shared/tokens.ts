@@ -17,6 +17,16 @@ import type { Redacted } from "./redacted.js";
 
 /** Issuer and audience of every token, so tokens of other systems fail. */
 export const TOKEN_ISSUER = "algorithm-secrets";
+
+/**
+ * Longest token lifetime, in milliseconds (one year): `token create`
+ * issues no longer one, and the service refuses a longer one, since a
+ * token cannot be revoked before it expires.
+ */
+export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
+
+/** How far ahead of the service's clock a token's `iat` may be, in s. */
+const CLOCK_SKEW_SECONDS = 60;
 export const TOKEN_AUDIENCE = "algorithm-secrets";
 
 /** The signature algorithm; Ed25519 keys are small and verify fast. */
@@ -83,13 +93,31 @@ export async function verifyToken(
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       algorithms: [TOKEN_ALGORITHM],
-      requiredClaims: ["exp", "sub"],
+      requiredClaims: ["exp", "sub", "iat"],
     });
     payload = verified.payload;
   } catch (error) {
     throw new SecretsError("UNAUTHENTICATED", describeTokenFailure(error));
   }
+  checkLifetime(Number(payload.iat), Number(payload.exp));
   return identityFromClaims(payload);
+}
+
+/**
+ * Refuses a token issued in the future or living longer than
+ * {@link MAX_TOKEN_TTL_MS}: whoever holds the signing key could otherwise
+ * mint one that never expires.
+ */
+function checkLifetime(issuedAt: number, expiresAt: number): void {
+  if (issuedAt > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+    throw new SecretsError("UNAUTHENTICATED", "token: issued in the future");
+  }
+  if (expiresAt - issuedAt > MAX_TOKEN_TTL_MS / 1000) {
+    throw new SecretsError(
+      "UNAUTHENTICATED",
+      "token: lifetime is longer than 365d",
+    );
+  }
 }
 
 /**

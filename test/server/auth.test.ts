@@ -71,6 +71,45 @@ describe("Authenticator", () => {
     }
   });
 
+  describe("when a token's own times are not acceptable", () => {
+    const nowSeconds = () => Math.floor(Date.now() / 1000);
+    const signed = (iat: number | undefined, exp: number) => {
+      const jwt = new SignJWT({ kind: "agent", algorithm: ALG })
+        .setProtectedHeader({ alg: "EdDSA" })
+        .setIssuer("algorithm-secrets")
+        .setAudience("algorithm-secrets")
+        .setSubject("a")
+        .setExpirationTime(exp);
+      return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(privateKey);
+    };
+    const cases: [string, () => Promise<string>][] = [
+      [
+        "a lifetime over 365 days",
+        () => signed(nowSeconds(), nowSeconds() + 400 * 86_400),
+      ],
+      ["an exp beyond any date", () => signed(nowSeconds(), 1e300)],
+      [
+        "an iat an hour ahead",
+        () => signed(nowSeconds() + 3600, nowSeconds() + 7200),
+      ],
+      ["no iat", () => signed(undefined, nowSeconds() + 60)],
+    ];
+    for (const [situation, makeToken] of cases) {
+      it(`refuses ${situation} with UNAUTHENTICATED`, async () => {
+        const call = auth.requireAgent(
+          metadataWith(`Bearer ${await makeToken()}`),
+        );
+        expect(await codeOf(call)).toBe("UNAUTHENTICATED");
+      });
+    }
+
+    it("accepts a year-long token signed by this service's key", async () => {
+      const year = signed(nowSeconds(), nowSeconds() + 365 * 86_400);
+      const call = auth.requireAgent(metadataWith(`Bearer ${await year}`));
+      expect(await codeOf(call)).toBe("accepted");
+    });
+  });
+
   describe("when an admin names an algorithm outside its scope", () => {
     it("refuses with PERMISSION_DENIED", async () => {
       const metadata = metadataWith(`Bearer ${await adminTokenForB}`);

@@ -123,7 +123,7 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
     "token",
   "certificate-untrusted":
     "the service's TLS certificate is not trusted: is --ca-file the CA " +
-    "that signed it?",
+    "that signed it, and does it name the --addr host?",
   "service-without-tls":
     "the service answered without TLS: is it running with " +
     "--insecure-plaintext?",

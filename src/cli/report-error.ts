@@ -81,7 +81,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
     });
     if (mismatch) return `${mismatch} (UNAVAILABLE)`;
     const hint = isUntrustedCertificate(reason)
-      ? "is --ca-file the CA that signed the server's certificate?"
+      ? `is --ca-file the CA that signed the server's certificate, and does that certificate name ${addr}?`
       : "is secrets-server running?";
     return `cannot reach ${addr} (UNAVAILABLE: ${reason}) — ${hint}`;
   }

@@ -24,6 +24,7 @@ export type KnownProblem =
   | "token-file-unusable"
   | "token-expired"
   | "certificate-untrusted"
+  | "client-certificate-required"
   | "service-without-tls";
 
 /**
@@ -104,9 +105,9 @@ const CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
 
 /** What the env file's FAILED_PRECONDITION means; the code says less. */
 const FILE_DESCRIPTION =
-  "the env file was not written and the previous one is kept: a reserved " +
-  "name or a value the format cannot carry (field names it), or a file " +
-  "that cannot be written";
+  "the env file was not written (a file written before is kept): a " +
+  "reserved name or a value the format cannot carry (field names it), or " +
+  "a file that cannot be written (the log names the path and the reason)";
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
   "revision-behind":
@@ -124,6 +125,9 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<KnownProblem, string>> = {
   "certificate-untrusted":
     "the service's TLS certificate is not trusted: is --ca-file the CA " +
     "that signed it, and does it name the --addr host?",
+  "client-certificate-required":
+    "the service demands a client certificate: set --client-cert and " +
+    "--client-key",
   "service-without-tls":
     "the service answered without TLS: is it running with " +
     "--insecure-plaintext?",

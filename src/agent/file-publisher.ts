@@ -61,6 +61,7 @@ export class FilePublisher {
   /** The revision named in the file's header, once known. */
   #fileRevision: number | undefined;
   #refusal: EnvFileRefusal | undefined;
+  #writeFailure: SecretsError | undefined;
 
   constructor(options: FilePublisherOptions) {
     this.#options = options;
@@ -93,6 +94,14 @@ export class FilePublisher {
     return this.#refusal;
   }
 
+  /**
+   * Why the latest attempt could not write the file (its path and errno,
+   * in our own words), when that is what failed it.
+   */
+  get writeFailure(): SecretsError | undefined {
+    return this.#writeFailure;
+  }
+
   stop(): void {
     this.#writes.cancel();
     this.#reloads.cancel();
@@ -104,6 +113,7 @@ export class FilePublisher {
     // Checked before the write: a file nobody has read needs no reload.
     const isFirst = !this.#options.writer.hasContent;
     this.#refusal = undefined;
+    this.#writeFailure = undefined;
     try {
       const rendered = this.#renderKeepingFile(snapshot);
       const outcome = await this.#options.writer.write(
@@ -168,6 +178,11 @@ export class FilePublisher {
         code,
         field,
         reason: isRefusal ? error.reason : WRITE_FAILED_REASON,
+        // The writer's own words: the path and the errno.
+        ...(!isRefusal && {
+          path: this.#options.writer.path,
+          errno: errnoOf(error),
+        }),
         revision: snapshot.revision,
       },
       "file not written",
@@ -175,6 +190,7 @@ export class FilePublisher {
     // Our own messages name a variable or a path, never a value.
     logger.debug({ code, field, detail: error.message }, "file error detail");
     if (isRefusal) this.#refusal = error;
+    else this.#writeFailure = error;
   }
 
   /**
@@ -210,4 +226,9 @@ export class FilePublisher {
       isSkippingUnrepresentable: this.#options.isSkippingUnrepresentable,
     });
   }
+}
+
+/** The errno code (EACCES, EISDIR, …) behind a failed write, if any. */
+function errnoOf(error: SecretsError): string | null {
+  return (error.cause as NodeJS.ErrnoException | undefined)?.code ?? null;
 }

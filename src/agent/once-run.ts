@@ -3,16 +3,18 @@
  * gives up with exit 1 and one line on stderr. It gives up at
  * `--once-timeout` while the service cannot be reached, and at once when
  * a secret keeps the snapshot out of the file (a reserved name, or a value
- * the format cannot carry), when the service refuses the token, or when
- * the file cannot be written: none of those clears by itself within an
- * init container's life, so waiting out the timeout would only delay the
+ * the format cannot carry), when the service refuses the token, when
+ * TLS fails over a certificate or the service speaks no TLS, or when the
+ * file cannot be written: none of those clears by itself within an init
+ * container's life, so waiting out the timeout would only delay the
  * failure.
  */
-import { isIdentityRefusal } from "../shared/errors.js";
+import { isIdentityRefusal, type SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import {
   type AgentStatus,
   describeError,
+  type KnownProblem,
   type LastError,
 } from "./agent-status.js";
 import type { EnvFileRefusal } from "./dialects/env-refusal.js";
@@ -51,6 +53,9 @@ export function watchOnce(options: OnceRunOptions): Promise<number> {
       else if (publisher.refusal) {
         reportRefusal(options.logger, publisher.refusal);
         finish(1);
+      } else if (publisher.writeFailure) {
+        reportWriteFailure(options.logger, publisher.writeFailure);
+        finish(1);
       } else if (failure && isLasting(failure)) {
         reportLasting(options.logger, failure);
         finish(1);
@@ -76,9 +81,28 @@ function reportTimeout(options: OnceRunOptions): void {
   );
 }
 
-/** A failure that waiting does not clear: a refused token, an unwritable file. */
+/** Setup mistakes that waiting does not clear, named by the transport. */
+const LASTING_PROBLEMS: ReadonlySet<KnownProblem> = new Set([
+  "certificate-untrusted",
+  "client-certificate-required",
+  "service-without-tls",
+]);
+
+/** A failure that waiting does not clear: a refused token or TLS setup. */
 function isLasting(failure: LastError): boolean {
-  return isIdentityRefusal(failure.code) || failure.source === "file";
+  if (isIdentityRefusal(failure.code)) return true;
+  return failure.problem !== undefined && LASTING_PROBLEMS.has(failure.problem);
+}
+
+/** Our own message: the path and the errno, never file content. */
+function reportWriteFailure(logger: Logger, error: SecretsError): void {
+  logger.error(
+    { code: error.code, field: error.field },
+    "no file written under --once: the file cannot be written",
+  );
+  process.stderr.write(
+    `secrets-agent: --once: no file written: ${error.message}\n`,
+  );
 }
 
 function reportLasting(logger: Logger, failure: LastError): void {

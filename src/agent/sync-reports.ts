@@ -19,10 +19,7 @@
 import { isIdentityRefusal, SecretsError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { Snapshot } from "../shared/messages.js";
-import {
-  isPlaintextAnswer,
-  isUntrustedCertificate,
-} from "../shared/transport-mismatch.js";
+import { transportTrouble } from "../shared/transport-mismatch.js";
 import type { AgentMetrics } from "./agent-metrics.js";
 import type { AgentStatus, KnownProblem } from "./agent-status.js";
 import type { Clock } from "./clock.js";
@@ -200,12 +197,12 @@ class SyncReporter implements SyncReports {
 
 /**
  * The setup mistake an UNAVAILABLE points at, when its transport text
- * names one: the CA, or a service without TLS. Without this, both read
- * in `/status` like a service that is down.
+ * names one: the CA, a client certificate the service demands, or a
+ * service without TLS. Without this, each reads in `/status` like a
+ * service that is down.
  */
 function transportProblem(error: SecretsError): KnownProblem | undefined {
   if (error.code !== "UNAVAILABLE") return undefined;
-  if (isPlaintextAnswer(error.message)) return "service-without-tls";
-  if (isUntrustedCertificate(error.message)) return "certificate-untrusted";
-  return undefined;
+  const trouble = transportTrouble(error.message);
+  return trouble === "connection-reset" ? undefined : trouble;
 }

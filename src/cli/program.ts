@@ -46,6 +46,7 @@ export async function runCli(
       addr: config?.addr,
       timeoutMs: config?.timeoutMs,
       isPlaintext: config?.isPlaintext,
+      hasClientCertificate: config?.clientCertFile !== undefined,
     };
     io.stderr(`${PROGRAM_NAME}: ${describeError(error, context)}\n`);
     return exitCodeFor(SecretsError.from(error).code);

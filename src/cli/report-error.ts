@@ -11,7 +11,9 @@ import {
 import { printableLine } from "../shared/mask-credentials.js";
 import {
   describeTransportMismatch,
-  isUntrustedCertificate,
+  type TransportTrouble,
+  tidyTransportReason,
+  transportTrouble,
 } from "../shared/transport-mismatch.js";
 
 /**
@@ -63,6 +65,8 @@ export interface ErrorContext {
   timeoutMs?: number | undefined;
   /** True when the CLI talked plaintext (`--insecure-plaintext`). */
   isPlaintext?: boolean | undefined;
+  /** True when the CLI presented a client certificate. */
+  hasClientCertificate?: boolean | undefined;
 }
 
 /**
@@ -80,10 +84,8 @@ export function describeError(error: unknown, context: ErrorContext): string {
       isPlaintext: context.isPlaintext === true,
     });
     if (mismatch) return `${mismatch} (UNAVAILABLE)`;
-    const hint = isUntrustedCertificate(reason)
-      ? `is --ca-file the CA that signed the server's certificate, and does that certificate name ${addr}?`
-      : "is secrets-server running?";
-    return `cannot reach ${addr} (UNAVAILABLE: ${reason}) — ${hint}`;
+    const hint = transportHint(transportTrouble(reason), context);
+    return `cannot reach ${addr} (UNAVAILABLE: ${tidyTransportReason(reason)}) — ${hint}`;
   }
   if (safe.code === "DEADLINE_EXCEEDED") {
     return `no answer from ${addr} within ${context.timeoutMs ?? "?"} ms (DEADLINE_EXCEEDED)`;
@@ -104,4 +106,24 @@ function transportReason(message: string): string {
       printableLine(message),
     );
   return match?.[1] || printableLine(message);
+}
+
+/** What to check, for the setup mistake a transport error points at. */
+function transportHint(
+  trouble: TransportTrouble | undefined,
+  context: ErrorContext,
+): string {
+  const host = context.addr?.slice(0, context.addr.lastIndexOf(":"));
+  switch (trouble) {
+    case "client-certificate-required":
+      return "the server demands a client certificate: pass --client-cert and --client-key";
+    case "certificate-untrusted":
+      return `is --ca-file the CA that signed the server's certificate, and does that certificate name ${host ?? "the host dialled"}?`;
+    case "connection-reset":
+      return context.hasClientCertificate
+        ? "the server dropped the handshake: is --client-cert signed by its --tls-client-ca, and still valid?"
+        : "is secrets-server running?";
+    default:
+      return "is secrets-server running?";
+  }
 }

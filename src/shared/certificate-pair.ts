@@ -1,7 +1,7 @@
 /**
  * A certificate and its private key read from two PEM files, checked as a
- * pair when read: the certificate parses, the key is an unencrypted PEM
- * private key, and the key is the certificate's own. The service uses it
+ * pair when read: the certificate parses and is valid now, the key is an
+ * unencrypted PEM private key, and the key is the certificate's own. The service uses it
  * for its TLS files and the clients for their client certificate, so a
  * mistake is refused at start, naming the flag, rather than showing up as
  * failed handshakes that point elsewhere.
@@ -44,6 +44,17 @@ export function readCertificatePair(
     keySetting,
     `${keyFile} is not an unencrypted PEM private key`,
   );
+  const validFrom = new Date(certificate.validFrom);
+  const validTo = new Date(certificate.validTo);
+  const nowMs = Date.now();
+  if (validTo.getTime() < nowMs || validFrom.getTime() > nowMs) {
+    throw new SecretsError(
+      "FAILED_PRECONDITION",
+      `${certSetting}: ${certFile} is valid only from ` +
+        `${validFrom.toISOString()} to ${validTo.toISOString()}`,
+      { field: certSetting },
+    );
+  }
   // The first certificate of a chain is the holder's own.
   if (!isSameKey(createPublicKey(key), certificate.publicKey)) {
     throw new SecretsError(

@@ -37,7 +37,7 @@ export function describeTransportMismatch(
   reason: string,
   context: MismatchContext,
 ): string | undefined {
-  if (!context.isPlaintext && isPlaintextAnswer(reason)) {
+  if (!context.isPlaintext && NOT_TLS_ON_THE_WIRE.test(reason)) {
     return (
       `TLS handshake with ${context.addr} failed: the server answered ` +
       "without TLS. Is it running with --insecure-plaintext? Then pass " +
@@ -60,18 +60,36 @@ export function describeTransportMismatch(
 const UNTRUSTED_CERTIFICATE =
   /certificate|self.signed|unable to verify|altnames|SSL|TLS/i;
 
+/** The server's TLS alert when it demands a client certificate (116). */
+const CLIENT_CERTIFICATE_REQUIRED = /certificate required|alert number 116/i;
+
 /**
- * True when `reason` (the transport error text of an UNAVAILABLE) says
- * the TLS handshake failed over the server's certificate, rather than
- * the server being down or not speaking TLS.
+ * The setup mistakes a transport error text (of an UNAVAILABLE) can
+ * point at, beyond a service that is down.
  */
-export function isUntrustedCertificate(reason: string): boolean {
-  return (
-    UNTRUSTED_CERTIFICATE.test(reason) && !NOT_TLS_ON_THE_WIRE.test(reason)
-  );
+export type TransportTrouble =
+  | "service-without-tls"
+  | "client-certificate-required"
+  | "certificate-untrusted"
+  | "connection-reset";
+
+/** What `reason` points at, or undefined for nothing in particular. */
+export function transportTrouble(reason: string): TransportTrouble | undefined {
+  if (NOT_TLS_ON_THE_WIRE.test(reason)) return "service-without-tls";
+  if (CLIENT_CERTIFICATE_REQUIRED.test(reason)) {
+    return "client-certificate-required";
+  }
+  if (UNTRUSTED_CERTIFICATE.test(reason)) return "certificate-untrusted";
+  if (/ECONNRESET/.test(reason)) return "connection-reset";
+  return undefined;
 }
 
-/** True when `reason` says a TLS client met a server without TLS. */
-export function isPlaintextAnswer(reason: string): boolean {
-  return NOT_TLS_ON_THE_WIRE.test(reason);
+/**
+ * `reason` without OpenSSL's error-stack noise: `80CC…:error:0A00045C:SSL
+ * routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/…:
+ * 1601:SSL alert number 116` becomes `tlsv13 alert certificate required`.
+ */
+export function tidyTransportReason(reason: string): string {
+  const openSsl = /\berror:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(reason);
+  return openSsl?.[1] ?? reason;
 }

@@ -277,7 +277,7 @@ describe("secrets-agent --once", () => {
     });
     expect(await once.exited).toBe(1);
     expect(once.logs()).toContain(
-      "--once: no file written (FAILED_PRECONDITION",
+      `--once: no file written: file: cannot write ${folderAtPath} (EISDIR)`,
     );
   });
 });

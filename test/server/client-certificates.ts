@@ -18,16 +18,21 @@ export interface ClientCertificates {
   clientKeyPem: string;
 }
 
-/** A fresh client CA and a client certificate for `commonName`. */
+/**
+ * A fresh client CA and a client certificate for `commonName`, valid from
+ * a minute ago for a day unless `clientValidity` says otherwise.
+ */
 export async function makeClientCertificates(
   commonName: string,
+  clientValidity?: { notBefore: Date; notAfter: Date },
 ): Promise<ClientCertificates> {
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + 86_400_000);
   const ca = await makeCertificateAuthority("test client CA", {
-    notBefore,
-    notAfter,
+    notBefore: new Date(Date.now() - 2 * 86_400_000),
+    notAfter: new Date(Date.now() + 86_400_000),
   });
+  const notBefore = clientValidity?.notBefore ?? new Date(Date.now() - 60_000);
+  const notAfter =
+    clientValidity?.notAfter ?? new Date(Date.now() + 86_400_000);
   const clientKeys = await generateKeyPair();
   const clientCert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),

@@ -154,7 +154,49 @@ describe("secrets-server transport", () => {
       expect(served.stderr).toBe("");
       expect(served.code).toBe(0);
       const refused = await listWith([]);
-      expect(refused.code).not.toBe(0);
+      expect(refused.code).toBe(6);
+      expect(refused.stderr).toContain("demands a client certificate");
+      expect(refused.stderr).toContain("--client-cert");
+      expect(refused.stderr).not.toContain("deps/openssl");
+    });
+
+    it("has secrets-agent --once give up at once without a client certificate", async () => {
+      const run = await runNodeBin(
+        agentBinPath(),
+        [
+          "--addr",
+          server.addr,
+          "--ca-file",
+          files.ca,
+          "--token-file",
+          files.agentToken,
+          "--file",
+          join(dir, "no-client-cert.env"),
+          "--health-addr",
+          "127.0.0.1:0",
+          "--once",
+        ],
+        { timeoutMs: 30_000 },
+      );
+      // The default --once-timeout is 60 s: a run that waited it out would
+      // have been killed at 30 s, with no exit code.
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("demands a client certificate");
+    });
+
+    it("refuses an expired client certificate before dialling, naming client-cert", async () => {
+      const expired = await makeClientCertificates("expired-agent", {
+        notBefore: new Date(Date.now() - 2 * 86_400_000),
+        notAfter: new Date(Date.now() - 86_400_000),
+      });
+      const cert = join(dir, "expired.crt");
+      const key = join(dir, "expired.key");
+      writeFileSync(cert, expired.clientCertPem);
+      writeFileSync(key, expired.clientKeyPem, { mode: 0o600 });
+      const run = await listWith(["--client-cert", cert, "--client-key", key]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("client-cert:");
+      expect(run.stderr).toContain("is valid only from");
     });
 
     it("refuses a client key that is not the certificate's, naming client-key", async () => {

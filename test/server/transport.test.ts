@@ -160,8 +160,9 @@ describe("secrets-server transport", () => {
       expect(refused.stderr).not.toContain("deps/openssl");
     });
 
-    it("has secrets-agent --once give up at once without a client certificate", async () => {
-      const run = await runNodeBin(
+    /** `secrets-agent --once` against this server, writing `file`. */
+    const agentOnce = (file: string, flags: string[]) =>
+      runNodeBin(
         agentBinPath(),
         [
           "--addr",
@@ -171,13 +172,17 @@ describe("secrets-server transport", () => {
           "--token-file",
           files.agentToken,
           "--file",
-          join(dir, "no-client-cert.env"),
+          file,
           "--health-addr",
           "127.0.0.1:0",
           "--once",
+          ...flags,
         ],
         { timeoutMs: 30_000 },
       );
+
+    it("has secrets-agent --once give up at once without a client certificate", async () => {
+      const run = await agentOnce(join(dir, "no-client-cert.env"), []);
       // The default --once-timeout is 60 s: a run that waited it out would
       // have been killed at 30 s, with no exit code.
       expect(run.code).toBe(1);
@@ -214,29 +219,14 @@ describe("secrets-server transport", () => {
 
     it("serves secrets-agent given --client-cert and --client-key", async () => {
       const file = join(dir, "mtls.env");
-      const run = await runNodeBin(
-        agentBinPath(),
-        [
-          "--addr",
-          server.addr,
-          "--ca-file",
-          files.ca,
-          "--token-file",
-          files.agentToken,
-          "--client-cert",
-          files.cert,
-          "--client-key",
-          files.key,
-          "--file",
-          file,
-          "--health-addr",
-          "127.0.0.1:0",
-          "--once",
-          "--once-timeout",
-          "10s",
-        ],
-        { timeoutMs: 30_000 },
-      );
+      const run = await agentOnce(file, [
+        "--client-cert",
+        files.cert,
+        "--client-key",
+        files.key,
+        "--once-timeout",
+        "10s",
+      ]);
       expect(run.code).toBe(0);
       expect(readFileSync(file, "utf8")).toContain("algorithm=demo/mtls");
     });

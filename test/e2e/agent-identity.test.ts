@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -48,6 +49,17 @@ const fileText = () =>
 const reloads = () =>
   existsSync(reloadLog) ? countLines(readFileSync(reloadLog, "utf8")) : 0;
 const status = async () => JSON.parse((await agent.get("/status")).body);
+
+/**
+ * Swaps the token file's content by rename, as platforms do: written in
+ * place, the agent may read it half-written, which it rightly reports as
+ * a token file holding no token, and that would blur what a test checks.
+ */
+function replaceTokenFile(text: string): void {
+  const staged = `${tokenFile}.staged`;
+  writeFileSync(staged, text);
+  renameSync(staged, tokenFile);
+}
 
 beforeAll(async () => {
   server = await startServerProcess({ stateDir: join(dir, "server") });
@@ -173,7 +185,7 @@ describe("secrets-agent's token file", () => {
     // wrong, so the service refuses it.
     const good = await server.issueAgentToken(ALGORITHM);
     const unsigned = good.slice(0, good.lastIndexOf(".") + 1);
-    writeFileSync(tokenFile, `${unsigned}${"A".repeat(86)}`);
+    replaceTokenFile(`${unsigned}${"A".repeat(86)}`);
     const before = readFileSync(agent.file);
     expect(
       await waitUntil(
@@ -198,7 +210,7 @@ describe("secrets-agent's token file", () => {
     // With the rejected token, refreshes fail; a good one makes them work.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await refreshSyncs()).toBe(before);
-    writeFileSync(tokenFile, await server.issueAgentToken(ALGORITHM));
+    replaceTokenFile(await server.issueAgentToken(ALGORITHM));
     expect(
       await waitUntil(async () => (await refreshSyncs()) > before, 3000),
     ).toBe(true);

@@ -9,15 +9,13 @@
  * container's life, so waiting out the timeout would only delay the
  * failure.
  */
-import { isIdentityRefusal, type SecretsError } from "../shared/errors.js";
+import { isIdentityRefusal } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import {
   type AgentStatus,
   describeError,
   type KnownProblem,
-  type LastError,
 } from "./agent-status.js";
-import type { EnvFileRefusal } from "./dialects/env-refusal.js";
 import type { FilePublisher } from "./file-publisher.js";
 
 /** How often the run's outcome is looked at, in ms. */
@@ -48,18 +46,14 @@ export function watchOnce(options: OnceRunOptions): Promise<number> {
       finish(1);
     }, options.timeoutMs);
     const poll = setInterval(() => {
-      const failure = status.lastFailure;
-      if (status.isReady) finish(0);
-      else if (publisher.refusal) {
-        reportRefusal(options.logger, publisher.refusal);
-        finish(1);
-      } else if (publisher.writeFailure) {
-        reportWriteFailure(options.logger, publisher.writeFailure);
-        finish(1);
-      } else if (failure && isLasting(failure)) {
-        reportLasting(options.logger, failure);
-        finish(1);
-      }
+      if (status.isReady) return finish(0);
+      const givingUp = lastingFailure(status, publisher);
+      if (!givingUp) return;
+      options.logger.error(givingUp.fields, "no file written under --once");
+      process.stderr.write(
+        `secrets-agent: --once: no file written${givingUp.line}\n`,
+      );
+      finish(1);
     }, POLL_MS);
     loopStop.signal.addEventListener("abort", () =>
       finish(status.isReady ? 0 : 1),
@@ -88,40 +82,35 @@ const LASTING_PROBLEMS: ReadonlySet<KnownProblem> = new Set([
   "service-without-tls",
 ]);
 
-/** A failure that waiting does not clear: a refused token or TLS setup. */
-function isLasting(failure: LastError): boolean {
-  if (isIdentityRefusal(failure.code)) return true;
-  return failure.problem !== undefined && LASTING_PROBLEMS.has(failure.problem);
+/** Why the run gives up at once: log fields and the end of the line. */
+interface GivingUp {
+  fields: Record<string, unknown>;
+  line: string;
 }
 
-/** Our own message: the path and the errno, never file content. */
-function reportWriteFailure(logger: Logger, error: SecretsError): void {
-  logger.error(
-    { code: error.code, field: error.field },
-    "no file written under --once: the file cannot be written",
-  );
-  process.stderr.write(
-    `secrets-agent: --once: no file written: ${error.message}\n`,
-  );
-}
-
-function reportLasting(logger: Logger, failure: LastError): void {
-  logger.error(
-    { code: failure.code, source: failure.source },
-    "no file written under --once: the failure will not clear by waiting",
-  );
-  process.stderr.write(
-    `secrets-agent: --once: no file written (${failure.code}: ${describeError(failure)})\n`,
-  );
-}
-
-/** The refusal's message names the variable and the reason, never the value. */
-function reportRefusal(logger: Logger, refusal: EnvFileRefusal): void {
-  logger.error(
-    { code: refusal.code, field: refusal.field, reason: refusal.reason },
-    "no file written under --once: a secret was refused",
-  );
-  process.stderr.write(
-    `secrets-agent: --once: no file written: ${refusal.message}\n`,
-  );
+/**
+ * A failure that waiting does not clear, if there is one: a secret the
+ * file cannot hold or a file that cannot be written (our own messages,
+ * naming a variable or a path and errno, never a value), a refused token,
+ * or a TLS setup mistake.
+ */
+function lastingFailure(
+  status: AgentStatus,
+  publisher: FilePublisher,
+): GivingUp | undefined {
+  const fileFailure = publisher.refusal ?? publisher.writeFailure;
+  if (fileFailure) {
+    const { code, field, message } = fileFailure;
+    return { fields: { code, field }, line: `: ${message}` };
+  }
+  const failure = status.lastFailure;
+  if (!failure) return undefined;
+  const isLasting =
+    isIdentityRefusal(failure.code) ||
+    (failure.problem !== undefined && LASTING_PROBLEMS.has(failure.problem));
+  if (!isLasting) return undefined;
+  return {
+    fields: { code: failure.code, source: failure.source },
+    line: ` (${failure.code}: ${describeError(failure)})`,
+  };
 }

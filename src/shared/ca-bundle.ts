@@ -5,8 +5,7 @@
  * verification, which points the user at the wrong cause.
  */
 import { X509Certificate } from "node:crypto";
-import { SecretsError } from "./errors.js";
-import { readSettingFile } from "./key-files.js";
+import { parsePem, readSettingFile } from "./key-files.js";
 
 const PEM_CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----";
 
@@ -16,17 +15,15 @@ const PEM_CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----";
  */
 export function readCaBundle(path: string, setting: string): Buffer {
   const pem = readSettingFile(path, setting);
-  try {
-    if (!pem.includes(PEM_CERTIFICATE_BEGIN)) {
-      throw new Error("no PEM certificate block");
-    }
-    new X509Certificate(pem.subarray(pem.indexOf(PEM_CERTIFICATE_BEGIN)));
-  } catch (error) {
-    throw new SecretsError(
-      "FAILED_PRECONDITION",
-      `${setting}: ${path} is not a PEM certificate (bundle)`,
-      { field: setting, cause: error },
-    );
-  }
+  parsePem(
+    () => {
+      const start = pem.indexOf(PEM_CERTIFICATE_BEGIN);
+      if (start < 0) throw new Error("no PEM certificate block");
+      return new X509Certificate(pem.subarray(start));
+    },
+    path,
+    setting,
+    "certificate (bundle)",
+  );
   return pem;
 }

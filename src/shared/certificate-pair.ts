@@ -13,7 +13,7 @@ import {
   X509Certificate,
 } from "node:crypto";
 import { invalidArgument, SecretsError } from "./errors.js";
-import { readSettingFile } from "./key-files.js";
+import { parsePem, readSettingFile } from "./key-files.js";
 
 export interface CertificatePair {
   certPem: Buffer;
@@ -34,15 +34,17 @@ export function readCertificatePair(
   const { certFile, keyFile, certSetting, keySetting } = files;
   const certPem = readSettingFile(certFile, certSetting);
   const keyPem = readSettingFile(keyFile, keySetting);
-  const certificate = refuseUnless(
+  const certificate = parsePem(
     () => new X509Certificate(certPem),
+    certFile,
     certSetting,
-    `${certFile} is not a PEM certificate`,
+    "certificate",
   );
-  const key = refuseUnless(
+  const key = parsePem(
     () => createPrivateKey(keyPem),
+    keyFile,
     keySetting,
-    `${keyFile} is not an unencrypted PEM private key`,
+    "private key (or it is encrypted)",
   );
   const validFrom = new Date(certificate.validFrom);
   const validTo = new Date(certificate.validTo);
@@ -94,15 +96,4 @@ export function readClientCertificate(files: {
 function isSameKey(a: KeyObject, b: KeyObject): boolean {
   const der = (key: KeyObject) => key.export({ type: "spki", format: "der" });
   return der(a).equals(der(b));
-}
-
-function refuseUnless<T>(parse: () => T, field: string, problem: string): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new SecretsError("FAILED_PRECONDITION", `${field}: ${problem}`, {
-      field,
-      cause: error,
-    });
-  }
 }

@@ -31,7 +31,7 @@ const TOKEN_KEY_TYPE = "ed25519";
 export function readSigningKey(path: string, setting: string): KeyObject {
   const pem = readSettingFile(path, setting);
   return requireTokenKeyType(
-    parseKey(() => createPrivateKey(pem), path, setting, "private key"),
+    parsePem(() => createPrivateKey(pem), path, setting, "private key"),
     path,
     setting,
   );
@@ -44,7 +44,7 @@ export function readSigningKey(path: string, setting: string): KeyObject {
 export function readVerifyKey(path: string, setting: string): KeyObject {
   const pem = readSettingFile(path, setting);
   return requireTokenKeyType(
-    parseKey(
+    parsePem(
       () => createPublicKey(pem),
       path,
       setting,
@@ -55,12 +55,17 @@ export function readVerifyKey(path: string, setting: string): KeyObject {
   );
 }
 
-function parseKey(
-  parse: () => KeyObject,
+/**
+ * What `parse` makes of a file's PEM text; FAILED_PRECONDITION naming
+ * `setting` and the file ("is not a PEM `kind`") when it throws. The
+ * parser's own error stays as the cause only: its text may quote the file.
+ */
+export function parsePem<T>(
+  parse: () => T,
   path: string,
   setting: string,
   kind: string,
-): KeyObject {
+): T {
   try {
     return parse();
   } catch (error) {

@@ -110,16 +110,13 @@ export class Keyring {
     return this.#mustHave(id);
   }
 
-  /** The ids in `kekIds` this keyring cannot unwrap with. */
+  /**
+   * The ids in `kekIds` this keyring cannot unwrap with, after reading the
+   * file again once if any is unknown.
+   */
   missing(kekIds: readonly string[]): string[] {
-    return kekIds.filter((id) => {
-      try {
-        this.keyFor(id);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    if (kekIds.some((id) => !this.#keys.has(id))) this.#reload();
+    return kekIds.filter((id) => !this.#keys.has(id));
   }
 
   /**

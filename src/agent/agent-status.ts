@@ -4,6 +4,8 @@
  * as codes with fixed words, never an error's own text.
  */
 import type { ErrorCode } from "../shared/errors.js";
+import type { TransportTrouble } from "../shared/transport-mismatch.js";
+import type { TokenProblem } from "./token-source.js";
 
 /** Where the watch stream is; changed only through {@link AgentStatus}. */
 export type StreamState =
@@ -20,12 +22,8 @@ export type ErrorSource = "stream" | "refresh" | "file" | "token";
 /** Problems that the code and the source alone do not name. */
 export type KnownProblem =
   | "revision-behind"
-  | "token-for-another-algorithm"
-  | "token-file-unusable"
-  | "token-expired"
-  | "certificate-untrusted"
-  | "client-certificate-required"
-  | "service-without-tls";
+  | TokenProblem
+  | Exclude<TransportTrouble, "connection-reset">;
 
 /**
  * An error as the agent keeps it: a code, where it came from and fixed

@@ -115,6 +115,13 @@ describe("secrets-agent's file guard", () => {
   });
 });
 
+/**
+ * Removes a folder the agent may be restoring its file into at that very
+ * moment: a temporary file can appear between the emptying and the rmdir
+ * (ENOTEMPTY), so the removal is retried.
+ */
+const REMOVE_RACING_AGENT = { recursive: true, maxRetries: 10, retryDelay: 20 };
+
 describe("secrets-agent's file guard when the folder is removed", () => {
   let guarded: AgentProcess;
   const folder = join(dir, "guarded");
@@ -139,7 +146,7 @@ describe("secrets-agent's file guard when the folder is removed", () => {
 
   it("puts the file back once the folder is made again, and watches it again", async () => {
     const original = text();
-    rmSync(folder, { recursive: true });
+    rmSync(folder, REMOVE_RACING_AGENT);
     mkdirSync(folder);
     expect(await waitUntil(() => text() === original, 3000)).toBe(true);
     writeFileSync(file, "export API_KEY='hijacked'\n");
@@ -151,7 +158,7 @@ describe("secrets-agent's file guard when the folder is removed", () => {
     try {
       const failures = () =>
         guarded.logs().split("file restore failed").length - 1;
-      rmSync(folder, { recursive: true });
+      rmSync(folder, REMOVE_RACING_AGENT);
       symlinkSync(onDisk, folder);
       // Two failed checks after the swap: at least one timed check ran
       // wholly on the folder on disk.
